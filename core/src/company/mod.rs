@@ -1,0 +1,13 @@
+//! Companies: the organisations the user does business with.
+//!
+//! - `types.rs`: the mapping between `crm_model` company types and SQL rows.
+//! - `queries.rs`: reads (get, list, history).
+//! - `commands.rs`: validated writes (create, update).
+//! - `tests.rs`: every rule above, on a real SQLite database.
+
+mod commands;
+mod queries;
+mod types;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,279 @@
+use crm_model::{CompanyInput, ErrorKind, ListQuery, SortDir, limits};
+use expect_test::expect;
+use rusqlite::types::Value;
+use uuid::Uuid;
+
+use crate::{
+    CoreError, Store,
+    numbering::NumberKind,
+    testing::{acme, assert_invalid, change_log, count, store},
+};
+
+fn with(edit: impl FnOnce(&mut CompanyInput)) -> CompanyInput {
+    let mut input = acme();
+    edit(&mut input);
+    input
+}
+
+#[test]
+fn create_trims_input_and_numbers_customers_one_by_one() {
+    let mut store = store();
+    let first = store.company_create(with(|c| c.name = "  Acme Tools \u{a0}".into())).unwrap();
+    let second = store.company_create(with(|c| c.name = "Beta Labs".into())).unwrap();
+    assert_eq!(first.fields.name, "Acme Tools");
+    assert_eq!((first.customer_number.as_str(), second.customer_number.as_str()), ("A1001", "A1002"));
+    assert_eq!(first.id.get_version_num(), 7, "row ids are UUIDv7");
+    assert_eq!(store.company_get(first.id).unwrap(), first);
+    assert!(first.created_at.ends_with('Z') && first.created_at == first.updated_at);
+}
+
+/// Each case: the edit that breaks a rule, and the one field that must be reported.
+#[test]
+fn every_validation_rule_rejects_and_saves_nothing() {
+    let long = |n: usize| "x".repeat(n);
+    let cases: Vec<(&str, Box<dyn Fn(&mut CompanyInput)>)> = vec![
+        ("name", Box::new(|c| c.name = String::new())),
+        ("name", Box::new(|c| c.name = "   ".into())),
+        ("name", Box::new(move |c| c.name = long(limits::NAME + 1))),
+        ("name", Box::new(|c| c.name = "Acme\nTools".into())),
+        ("email", Box::new(|c| c.email = "sales".into())),
+        ("email", Box::new(|c| c.email = "sales@".into())),
+        ("email", Box::new(|c| c.email = "sales@acme".into())),
+        ("email", Box::new(|c| c.email = "two words@acme.example".into())),
+        ("email", Box::new(|c| c.email = "a@@acme.example".into())),
+        ("email", Box::new(move |c| c.email = format!("{}@acme.example", long(limits::EMAIL)))),
+        ("phone", Box::new(|c| c.phone = "call me".into())),
+        ("phone", Box::new(|c| c.phone = "()".into())),
+        ("phone", Box::new(move |c| c.phone = "1".repeat(limits::PHONE + 1))),
+        ("website", Box::new(|c| c.website = "acme dot com".into())),
+        ("website", Box::new(|c| c.website = "localhost".into())),
+        ("street", Box::new(move |c| c.street = long(limits::STREET + 1))),
+        ("city", Box::new(move |c| c.city = long(limits::CITY + 1))),
+        ("postcode", Box::new(move |c| c.postcode = long(limits::POSTCODE + 1))),
+        ("region", Box::new(move |c| c.region = long(limits::REGION + 1))),
+        ("country", Box::new(move |c| c.country = long(limits::COUNTRY + 1))),
+    ];
+    let mut store = store();
+    let existing = store.company_create(acme()).unwrap();
+    let log_before = change_log(&store);
+    for (field, edit) in &cases {
+        let input = with(|c| edit(c));
+        assert_invalid(store.company_create(input.clone()), &[field]);
+        assert_invalid(store.company_update(existing.id, input), &[field]);
+    }
+    assert_eq!(count(&store, "company"), 1);
+    assert_eq!(store.company_get(existing.id).unwrap(), existing, "a rejected update changes nothing");
+    assert_eq!(change_log(&store), log_before, "a rejected write logs nothing");
+    let next = store.company_create(with(|c| c.name = "Next".into())).unwrap();
+    assert_eq!(next.customer_number, "A1002", "rejected creates do not use up numbers");
+}
+
+#[test]
+fn all_failing_fields_are_reported_together_with_readable_messages() {
+    let mut store = store();
+    let input = CompanyInput { name: "".into(), email: "nope".into(), phone: "abc".into(), ..acme() };
+    let messages = assert_invalid(store.company_create(input), &["name", "phone", "email"]);
+    assert_eq!(messages[0], "Required.");
+    assert!(messages[2].contains("name@example.com"), "{}", messages[2]);
+    let error = store.company_create(CompanyInput { name: "x".repeat(300), ..acme() }).unwrap_err();
+    assert_eq!(error.to_string(), "name: Too long: 300 characters, at most 200.");
+}
+
+#[test]
+fn valid_edge_values_are_accepted() {
+    let mut store = store();
+    let company = store
+        .company_create(CompanyInput {
+            name: "x".repeat(limits::NAME),
+            phone: "+49 (89) 123-456 x12".into(),
+            email: "o'brien+crm@mail.acme.example".into(),
+            website: "https://acme.example/contact".into(),
+            ..CompanyInput::default()
+        })
+        .unwrap();
+    assert_eq!(company.fields.name.chars().count(), limits::NAME);
+    let only_name = store.company_create(CompanyInput { name: "Ünïcödé GmbH".into(), ..CompanyInput::default() }).unwrap();
+    assert_eq!(only_name.fields.email, "");
+}
+
+#[test]
+fn unknown_ids_are_not_found() {
+    let mut store = store();
+    let id = Uuid::now_v7();
+    assert_eq!(store.company_get(id).unwrap_err().kind(), ErrorKind::NotFound);
+    let error = store.company_update(id, acme()).unwrap_err();
+    assert!(matches!(error, CoreError::NotFound { entity: "company", .. }), "{error}");
+    assert_eq!(store.company_history(id).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(count(&store, "change_log"), 0);
+}
+
+#[test]
+fn create_logs_every_column_in_one_stamped_transaction() {
+    let mut store = store();
+    let company = store.company_create(acme()).unwrap();
+    let log = change_log(&store);
+    assert_eq!(log.len(), 10, "nine form fields and the customer number");
+    assert!(log.iter().all(|(table, _, _)| table == "company"));
+    assert!(log.contains(&("company".into(), Some("customer_number".into()), Value::Text("A1001".into()))));
+    assert!(log.contains(&("company".into(), Some("name".into()), Value::Text("Acme Tools".into()))));
+    let (distinct_hlc, device, user, row): (i64, String, String, String) = store
+        .conn
+        .query_row("SELECT count(DISTINCT hlc), max(device_id), max(user_id), max(row_id) FROM change_log", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap();
+    assert_eq!(distinct_hlc, 1, "one transaction, one timestamp");
+    assert_eq!((device, user, row), (store.device_id().to_string(), "tester".into(), company.id.to_string()));
+    let change_ids: i64 = store.conn.query_row("SELECT count(DISTINCT change_id) FROM change_log", [], |r| r.get(0)).unwrap();
+    assert_eq!(change_ids, 10, "every change has its own id (sync applies each exactly once)");
+}
+
+#[test]
+fn update_logs_only_changed_fields_and_reads_back_as_history() {
+    let mut store = store();
+    let company = store.company_create(acme()).unwrap();
+    store.set_actor("maria");
+    let updated = store.company_update(company.id, with(|c| {
+        c.phone = "+1 555 999 0000".into();
+        c.city = "Dallas".into();
+    }))
+    .unwrap();
+    assert_eq!(updated.fields.city, "Dallas");
+    assert_eq!(updated.customer_number, company.customer_number, "an update keeps the number");
+    assert!(updated.updated_at >= company.updated_at);
+    let unchanged = store.company_update(company.id, updated.fields.clone()).unwrap();
+    assert_eq!(unchanged.updated_at, updated.updated_at, "saving without changes writes nothing");
+
+    let history = store.company_history(company.id).unwrap();
+    assert_eq!(history.len(), 12);
+    let newest: Vec<(&str, Option<&str>, Option<&str>)> =
+        history[..2].iter().map(|h| (h.user.as_str(), h.field.as_deref(), h.value.as_deref())).collect();
+    assert_eq!(newest, vec![("maria", Some("city"), Some("Dallas")), ("maria", Some("phone"), Some("+1 555 999 0000"))]);
+    assert!(history.iter().skip(2).all(|h| h.user == "tester" && h.op == "set"));
+}
+
+fn names(store: &Store, query: ListQuery) -> Vec<String> {
+    store.company_list(&query).unwrap().rows.into_iter().map(|r| r.name).collect()
+}
+
+fn demo_list_store() -> Store {
+    let mut store = store();
+    for (name, city, email) in [
+        ("beta Labs", "Zurich", "hi@beta.example"),
+        ("Acme Tools", "Austin", "sales@acme.example"),
+        ("100% Cotton", "Lyon", "x@cotton.example"),
+        ("Acme_Underscore", "Berlin", ""),
+        ("Castle Works", "austin", "castle@works.example"),
+    ] {
+        store.company_create(CompanyInput { name: name.into(), city: city.into(), email: email.into(), ..CompanyInput::default() }).unwrap();
+    }
+    store
+}
+
+#[test]
+fn list_sorts_case_insensitively_in_both_directions() {
+    let store = demo_list_store();
+    let query = |sort: &str, dir| ListQuery { sort: Some(sort.into()), dir, ..ListQuery::default() };
+    expect![[r#"["100% Cotton", "Acme Tools", "Acme_Underscore", "beta Labs", "Castle Works"]"#]]
+        .assert_eq(&format!("{:?}", names(&store, ListQuery::default())));
+    expect![[r#"["Castle Works", "beta Labs", "Acme_Underscore", "Acme Tools", "100% Cotton"]"#]]
+        .assert_eq(&format!("{:?}", names(&store, query("name", SortDir::Desc))));
+    expect![[r#"["Acme Tools", "Castle Works", "Acme_Underscore", "100% Cotton", "beta Labs"]"#]]
+        .assert_eq(&format!("{:?}", names(&store, query("city", SortDir::Asc))));
+    let by_number = names(&store, query("customer_number", SortDir::Desc));
+    assert_eq!(by_number.first().map(String::as_str), Some("Castle Works"));
+    for sort in crm_model::company::COMPANY_SORTS {
+        assert!(store.company_list(&query(sort, SortDir::Desc)).is_ok(), "{sort} is advertised to the UI but refused");
+    }
+    assert_invalid(store.company_list(&query("name; DROP TABLE company", SortDir::Asc)), &["sort"]);
+}
+
+#[test]
+fn list_searches_prefixes_of_name_number_and_email_literally() {
+    let store = demo_list_store();
+    let search = |text: &str| names(&store, ListQuery { search: text.into(), ..ListQuery::default() });
+    assert_eq!(search("ac"), ["Acme Tools", "Acme_Underscore"]);
+    assert_eq!(search("  BETA "), ["beta Labs"]);
+    assert_eq!(search("A1003"), ["100% Cotton"]);
+    assert_eq!(search("castle@"), ["Castle Works"]);
+    assert_eq!(search("100%"), ["100% Cotton"], "% is a literal, not a wildcard");
+    assert_eq!(search("%"), Vec::<String>::new());
+    assert_eq!(search("Acme_"), ["Acme_Underscore"], "_ is a literal, not a wildcard");
+    assert_eq!(search("Tools"), Vec::<String>::new(), "prefix search, not substring");
+}
+
+#[test]
+fn list_pages_with_a_total() {
+    let store = demo_list_store();
+    let page = store.company_list(&ListQuery { offset: 2, limit: 2, ..ListQuery::default() }).unwrap();
+    assert_eq!((page.total, page.offset, page.rows.len()), (5, 2, 2));
+    assert_eq!(page.rows[0].name, "Acme_Underscore");
+    let past_end = store.company_list(&ListQuery { offset: 10, limit: 2, ..ListQuery::default() }).unwrap();
+    assert_eq!((past_end.total, past_end.rows.len()), (5, 0));
+    assert_invalid(store.company_list(&ListQuery { limit: 0, ..ListQuery::default() }), &["limit"]);
+    assert_invalid(store.company_list(&ListQuery { limit: limits::PAGE_MAX + 1, ..ListQuery::default() }), &["limit"]);
+}
+
+#[test]
+fn numbers_from_a_rolled_back_transaction_are_reused() {
+    let mut store = store();
+    let failed: crate::Result<()> = store.write(|w| {
+        assert_eq!(w.allocate_number(NumberKind::Customer)?, "A1001");
+        Err(CoreError::Conflict("simulated failure after allocating".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(store.company_create(acme()).unwrap().customer_number, "A1001");
+}
+
+#[test]
+fn two_devices_with_their_own_series_never_collide() {
+    let mut laptop_a = store();
+    let mut laptop_b = store();
+    laptop_b.set_number_series("B").unwrap();
+    let mut numbers = std::collections::BTreeSet::new();
+    for i in 0..200 {
+        let device = if i % 3 == 0 { &mut laptop_a } else { &mut laptop_b };
+        let company = device.company_create(with(|c| c.name = format!("Company {i}"))).unwrap();
+        assert!(numbers.insert(company.customer_number.clone()), "{} was handed out twice", company.customer_number);
+    }
+    assert!(numbers.contains("A1001") && numbers.contains("B1001") && numbers.contains("B1133"));
+    assert_invalid(laptop_a.set_number_series("b1"), &["number_series"]);
+    assert_invalid(laptop_a.set_number_series(""), &["number_series"]);
+    assert_eq!(laptop_a.number_series(), "A");
+}
+
+#[test]
+fn data_survives_reopening_the_file_in_wal_mode_with_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("crm.sqlite3");
+    let (id, device, last_hlc) = {
+        let mut store = Store::open(&path).unwrap();
+        let id = store.company_create(acme()).unwrap().id;
+        (id, store.device_id(), store.clock.last())
+    };
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.company_get(id).unwrap().fields.name, "Acme Tools");
+    assert_eq!(store.device_id(), device, "the device id is stable across restarts");
+    let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let foreign_keys: i64 = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    assert_eq!((mode.as_str(), foreign_keys), ("wal", 1));
+
+    // The wall clock now reads 1970: timestamps must still move forward from the persisted HLC.
+    store.set_wall_clock(Box::new(|| 0));
+    store.company_create(with(|c| c.name = "After restart".into())).unwrap();
+    let newest: i64 = store.conn.query_row("SELECT max(hlc) FROM change_log", [], |r| r.get(0)).unwrap();
+    assert!(newest as u64 > last_hlc);
+    assert_eq!(store.company_create(acme()).unwrap().customer_number, "A1003");
+}
+
+#[test]
+fn an_unusable_path_is_a_clear_storage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = Store::open(dir.path()).err().expect("a folder is not a database");
+    assert_eq!(error.kind(), ErrorKind::Storage);
+    assert!(error.to_string().contains(&dir.path().display().to_string()), "{error}");
+    let garbage = dir.path().join("garbage.sqlite3");
+    std::fs::write(&garbage, vec![0x42u8; 8192]).unwrap();
+    let error = Store::open(&garbage).err().expect("random bytes are not a database");
+    assert!(error.to_string().contains("garbage.sqlite3"), "{error}");
+}

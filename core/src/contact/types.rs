@@ -1,0 +1,56 @@
+use crm_model::{Contact, ContactInput, ContactRow};
+use rusqlite::{Row, types::Value};
+
+use crate::{sql::parse_id, time, write::text};
+
+pub(crate) const TABLE: &str = "contact";
+/// The link table between contacts and companies.
+pub(super) const LINK_TABLE: &str = "contact_company";
+
+pub(super) fn columns(input: &ContactInput) -> Vec<(&'static str, Value)> {
+    vec![
+        ("first_name", text(&input.first_name)),
+        ("last_name", text(&input.last_name)),
+        ("email", text(&input.email)),
+        ("office_phone", text(&input.office_phone)),
+        ("mobile_phone", text(&input.mobile_phone)),
+        ("job_title", text(&input.job_title)),
+    ]
+}
+
+pub(super) const SELECT_CONTACT: &str =
+    "SELECT id, first_name, last_name, email, office_phone, mobile_phone, job_title, created_at, updated_at FROM contact";
+
+/// The contact's own columns; `companies` is filled by a second query.
+pub(super) fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
+    Ok(Contact {
+        id: parse_id(row.get_ref(0)?.as_str()?)?,
+        first_name: row.get(1)?,
+        last_name: row.get(2)?,
+        email: row.get(3)?,
+        office_phone: row.get(4)?,
+        mobile_phone: row.get(5)?,
+        job_title: row.get(6)?,
+        companies: Vec::new(),
+        created_at: time::rfc3339(row.get(7)?),
+        updated_at: time::rfc3339(row.get(8)?),
+    })
+}
+
+pub(super) const SELECT_ROW: &str = "SELECT id, first_name, last_name, email, office_phone, job_title,
+        coalesce((SELECT group_concat(name, ', ') FROM (
+            SELECT c.name FROM contact_company cc JOIN company c ON c.id = cc.company_id
+            WHERE cc.contact_id = contact.id ORDER BY c.name COLLATE NOCASE)), '')
+     FROM contact";
+
+pub(super) fn contact_row_from_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
+    Ok(ContactRow {
+        id: parse_id(row.get_ref(0)?.as_str()?)?,
+        first_name: row.get(1)?,
+        last_name: row.get(2)?,
+        email: row.get(3)?,
+        office_phone: row.get(4)?,
+        job_title: row.get(5)?,
+        companies: row.get(6)?,
+    })
+}

@@ -1,0 +1,35 @@
+//! The change log read back as a record's history: who changed which field to what, and when.
+
+use crm_model::HistoryEntry;
+use rusqlite::types::Value;
+use uuid::Uuid;
+
+use crate::{Result, Store, hlc, time};
+
+impl Store {
+    /// The newest `limit` changes of one row, newest first.
+    pub fn history(&self, table: &str, row_id: Uuid, limit: u32) -> Result<Vec<HistoryEntry>> {
+        let mut select = self.conn.prepare_cached(
+            "SELECT hlc, user_id, column_name, value, op FROM change_log
+             WHERE table_name = ?1 AND row_id = ?2 ORDER BY seq DESC LIMIT ?3",
+        )?;
+        let rows = select.query_map(rusqlite::params![table, row_id.to_string(), limit], |row| {
+            let value: Value = row.get(3)?;
+            Ok(HistoryEntry {
+                at: time::rfc3339(hlc::wall_ms(row.get::<_, i64>(0)? as u64) as i64),
+                user: row.get(1)?,
+                field: row.get(2)?,
+                value: match value {
+                    Value::Null => None,
+                    Value::Text(text) if text.is_empty() => None,
+                    Value::Text(text) => Some(text),
+                    Value::Integer(n) => Some(n.to_string()),
+                    Value::Real(x) => Some(x.to_string()),
+                    Value::Blob(bytes) => Some(format!("{} bytes", bytes.len())),
+                },
+                op: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

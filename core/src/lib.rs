@@ -1,0 +1,32 @@
+//! The CRM core: domain rules, SQL and the SQLite store.
+//!
+//! Codemap (see ARCHITECTURE.md for the whole picture):
+//! - [`store`] opens the database (WAL, foreign keys) and runs [`migrate`].
+//! - [`write`] is the only way to change data: a transaction that appends every changed column to
+//!   the change log with a [`hlc`] timestamp, the device id and the acting user.
+//! - [`numbering`] hands out human-readable numbers that never collide between devices.
+//! - One module per CRM entity ([`company`], [`contact`]), each shaped the same:
+//!   `types.rs` (row mapping), `queries.rs` (reads), `commands.rs` (validated writes), `tests.rs`.
+//!
+//! Architecture invariant: nothing here knows about Tauri, windows or the UI. Every public
+//! operation is a method on [`Store`] that takes and returns `crm_model` wire types and fails with
+//! a typed [`CoreError`].
+
+pub mod company;
+pub mod contact;
+pub mod demo;
+mod error;
+pub mod hlc;
+pub mod history;
+mod migrate;
+pub mod numbering;
+mod store;
+mod sql;
+#[cfg(test)]
+mod testing;
+mod time;
+mod validate;
+pub mod write;
+
+pub use error::{CoreError, Result};
+pub use store::Store;

@@ -1,0 +1,49 @@
+//! Small SQL helpers shared by the entity modules' queries.
+
+use crm_model::{ListQuery, SortDir, limits};
+use uuid::Uuid;
+
+use crate::{CoreError, Result};
+
+/// Ids are stored as hyphenated UUID text.
+pub(crate) fn parse_id(text: &str) -> rusqlite::Result<Uuid> {
+    Uuid::parse_str(text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+/// `value` as a LIKE prefix pattern, with LIKE's wildcards escaped (use `ESCAPE '\'`).
+pub(crate) fn like_prefix(value: &str) -> String {
+    let mut pattern = String::with_capacity(value.len() + 1);
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The `ORDER BY` clause for a list query. `allowed` maps the sort names the UI may send to SQL
+/// expressions; anything else is refused, so no user text ever reaches the SQL. The id is the last
+/// key, so that rows with equal values keep a stable order between pages.
+pub(crate) fn order_by(query: &ListQuery, allowed: &[(&str, &str)], default: &str) -> Result<String> {
+    let name = query.sort.as_deref().unwrap_or(default);
+    let (_, expression) = allowed
+        .iter()
+        .find(|(key, _)| *key == name)
+        .ok_or_else(|| CoreError::invalid("sort", format!("Cannot sort by {name:?}.")))?;
+    let dir = match query.dir {
+        SortDir::Asc => "ASC",
+        SortDir::Desc => "DESC",
+    };
+    Ok(expression.split(", ").map(|part| format!("{part} {dir}")).collect::<Vec<_>>().join(", ") + &format!(", id {dir}"))
+}
+
+/// The limit, checked against the largest page a command may return.
+pub(crate) fn page_limit(query: &ListQuery) -> Result<u32> {
+    match query.limit {
+        0 => Err(CoreError::invalid("limit", "A page needs at least one row.")),
+        n if n > limits::PAGE_MAX => Err(CoreError::invalid("limit", format!("At most {} rows per page.", limits::PAGE_MAX))),
+        n => Ok(n),
+    }
+}

@@ -1,0 +1,154 @@
+//! Opening the SQLite database and the device-local state every write needs.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use uuid::Uuid;
+
+use crate::{
+    CoreError, Result,
+    hlc::HlcClock,
+    migrate,
+    numbering::{self, DEFAULT_SERIES},
+    time,
+};
+
+/// The database and everything a write needs to stamp its changes: the device id, the hybrid
+/// logical clock and the acting user. One `Store` per open database; callers that share it across
+/// threads put it behind a mutex (SQLite connections are not `Sync`).
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) clock: HlcClock,
+    pub(crate) device_id: Uuid,
+    pub(crate) series: String,
+    pub(crate) actor: String,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Open (creating if needed) the database file at `path` and bring its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let open_error = |reason: String| CoreError::Open { path: path.display().to_string(), reason };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| open_error(format!("cannot create folder {}: {e}", parent.display())))?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| open_error(e.to_string()))?;
+        let mut store = Self::init(conn).map_err(|e| match e {
+            CoreError::Storage(e) => open_error(e.to_string()),
+            other => other,
+        })?;
+        store.path = Some(path.to_path_buf());
+        Ok(store)
+    }
+
+    /// A private in-memory database, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        // WAL lets readers (exports, a second window) run beside the writer; NORMAL sync is
+        // durable across application crashes and only risks the last commit on power loss.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "busy_timeout", 5_000)?;
+        let foreign_keys: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+        if !foreign_keys {
+            return Err(CoreError::Migration("this SQLite build cannot enforce foreign keys".into()));
+        }
+        migrate::run(&mut conn, time::now_ms() as i64)?;
+
+        let device_id = match get_state::<String>(&conn, "device_id")? {
+            Some(text) => Uuid::parse_str(&text).map_err(|e| CoreError::Migration(format!("stored device id: {e}")))?,
+            None => {
+                let id = Uuid::now_v7();
+                set_state(&conn, "device_id", id.to_string())?;
+                id
+            }
+        };
+        let series = match get_state::<String>(&conn, "number_series")? {
+            Some(series) => series,
+            None => {
+                set_state(&conn, "number_series", DEFAULT_SERIES)?;
+                DEFAULT_SERIES.to_owned()
+            }
+        };
+        let last_hlc = get_state::<i64>(&conn, "hlc")?.unwrap_or(0) as u64;
+        Ok(Store {
+            conn,
+            clock: HlcClock::new(last_hlc, Box::new(time::now_ms)),
+            device_id,
+            series,
+            actor: default_actor(),
+            path: None,
+        })
+    }
+
+    /// Who the change log records as the author of the following writes.
+    pub fn set_actor(&mut self, actor: impl Into<String>) {
+        self.actor = actor.into();
+    }
+
+    pub fn device_id(&self) -> Uuid {
+        self.device_id
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub fn number_series(&self) -> &str {
+        &self.series
+    }
+
+    /// Give this device another number series (the sync server does this when a device joins).
+    pub fn set_number_series(&mut self, series: &str) -> Result<()> {
+        if !numbering::is_valid_series(series) {
+            return Err(CoreError::invalid("number_series", "A series is one to three capital letters, e.g. B."));
+        }
+        set_state(&self.conn, "number_series", series)?;
+        self.series = series.to_owned();
+        Ok(())
+    }
+
+    /// Replace the wall clock (tests use this to simulate clock skew and time passing).
+    pub fn set_wall_clock(&mut self, wall: Box<dyn Fn() -> u64 + Send>) {
+        self.clock = HlcClock::new(self.clock.last(), wall);
+    }
+
+    /// Facts shown in the app's About panel.
+    pub fn info(&self) -> Result<crm_model::AppInfo> {
+        let count = |table: &str| -> Result<u64> {
+            Ok(self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        Ok(crm_model::AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            database_path: self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| ":memory:".into()),
+            device_id: self.device_id.to_string(),
+            number_series: self.series.clone(),
+            company_count: count("company")?,
+            contact_count: count("contact")?,
+        })
+    }
+}
+
+fn default_actor() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "local user".into())
+}
+
+pub(crate) fn get_state<T: rusqlite::types::FromSql>(conn: &Connection, key: &str) -> Result<Option<T>> {
+    Ok(conn.query_row("SELECT value FROM local_state WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+pub(crate) fn set_state(conn: &Connection, key: &str, value: impl rusqlite::ToSql) -> Result<()> {
+    conn.execute(
+        "INSERT INTO local_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}

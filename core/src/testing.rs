@@ -1,0 +1,47 @@
+//! Test fixtures shared by the entity modules' tests: a real SQLite database (in memory or in a
+//! temporary file), never a mock.
+
+use crm_model::{CompanyInput, ErrorKind};
+use rusqlite::types::Value;
+
+use crate::{CoreError, Store};
+
+pub(crate) fn store() -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    store.set_actor("tester");
+    store
+}
+
+pub(crate) fn acme() -> CompanyInput {
+    CompanyInput {
+        name: "Acme Tools".into(),
+        phone: "+1 (555) 010-2030".into(),
+        email: "sales@acme.example".into(),
+        website: "www.acme.example".into(),
+        street: "1 Main St".into(),
+        city: "Austin".into(),
+        postcode: "78701".into(),
+        region: "TX".into(),
+        country: "United States".into(),
+    }
+}
+
+pub(crate) fn count(store: &Store, table: &str) -> i64 {
+    store.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+}
+
+/// The change log as `(table, column, value)` triples in write order, for compact assertions.
+pub(crate) fn change_log(store: &Store) -> Vec<(String, Option<String>, Value)> {
+    let mut select = store.conn.prepare("SELECT table_name, column_name, value FROM change_log ORDER BY seq").unwrap();
+    select.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().collect::<Result<_, _>>().unwrap()
+}
+
+/// Assert that `result` is an `Invalid` error naming exactly `fields`, and return its messages.
+pub(crate) fn assert_invalid<T: std::fmt::Debug>(result: Result<T, CoreError>, fields: &[&str]) -> Vec<String> {
+    let error = result.expect_err("expected a validation error");
+    assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
+    let CoreError::Invalid(problems) = error else { unreachable!() };
+    let names: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(names, fields);
+    problems.into_iter().map(|p| p.message).collect()
+}

@@ -1,0 +1,80 @@
+//! Field validation shared by every entity. Inputs are normalised (trimmed) first; every problem is
+//! collected so the form can show all of them at once; nothing is written unless all pass.
+
+use crm_model::FieldError;
+use email_address::EmailAddress;
+
+use crate::{CoreError, Result};
+
+#[derive(Default)]
+pub(crate) struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    fn fail(&mut self, field: &str, message: impl Into<String>) {
+        if !self.errors.iter().any(|e| e.field == field) {
+            self.errors.push(FieldError { field: field.into(), message: message.into() });
+        }
+    }
+
+    /// Trim `value` in place and check its length and characters.
+    pub fn text(&mut self, field: &str, value: &mut String, max_chars: usize) {
+        let trimmed = value.trim();
+        if trimmed.len() != value.len() {
+            *value = trimmed.to_owned();
+        }
+        let n_chars = value.chars().count();
+        if n_chars > max_chars {
+            self.fail(field, format!("Too long: {n_chars} characters, at most {max_chars}."));
+        } else if value.chars().any(char::is_control) {
+            self.fail(field, "Contains a control character (such as a tab or line break).");
+        }
+    }
+
+    pub fn required(&mut self, field: &str, value: &mut String, max_chars: usize) {
+        self.text(field, value, max_chars);
+        if value.is_empty() {
+            self.fail(field, "Required.");
+        }
+    }
+
+    pub fn email(&mut self, field: &str, value: &mut String, max_chars: usize) {
+        self.text(field, value, max_chars);
+        if !value.is_empty() && !is_plausible_email(value) {
+            self.fail(field, format!("{value:?} is not an email address like name@example.com."));
+        }
+    }
+
+    pub fn phone(&mut self, field: &str, value: &mut String, max_chars: usize) {
+        self.text(field, value, max_chars);
+        // An `x` introduces an extension: "+1 555 010 2030 x12".
+        let allowed = |c: char| c.is_ascii_digit() || " +-().x".contains(c);
+        if !value.is_empty() && (!value.chars().all(allowed) || !value.chars().any(|c| c.is_ascii_digit())) {
+            self.fail(field, "Use digits, spaces and + - ( ) . (x for an extension), e.g. +1 (555) 010-2030 x12.");
+        }
+    }
+
+    pub fn website(&mut self, field: &str, value: &mut String, max_chars: usize) {
+        self.text(field, value, max_chars);
+        if !value.is_empty() && (value.contains(char::is_whitespace) || !value.contains('.')) {
+            self.fail(field, "Not a web address like example.com.");
+        }
+    }
+
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.fail(field, message);
+    }
+
+    pub fn finish(self) -> Result<()> {
+        if self.errors.is_empty() { Ok(()) } else { Err(CoreError::Invalid(self.errors)) }
+    }
+}
+
+/// RFC 5321 syntax (via `email_address`) plus a dot in the domain: an address without one is
+/// legal on an intranet but is almost always a typo in a CRM.
+fn is_plausible_email(value: &str) -> bool {
+    EmailAddress::parse_with_options(value, email_address::Options::default().without_display_text())
+        .map(|address| address.domain().contains('.') && !address.domain().ends_with('.'))
+        .unwrap_or(false)
+}

@@ -1,0 +1,146 @@
+//! The one way to change data.
+//!
+//! [`Store::write`] opens a transaction and hands the caller a [`WriteTx`]. Its `insert`, `update`
+//! and `delete` change a row *and* append one change-log entry per changed column (or one
+//! tombstone per deleted row) stamped with the transaction's hybrid-logical-clock timestamp, this
+//! device's id and the acting user. If the closure fails, nothing is written, not even the log.
+//!
+//! Because entities describe their rows as `(column, value)` lists rather than writing INSERT and
+//! UPDATE statements themselves, an entity cannot forget to log a change, and sync (a later issue)
+//! can apply a remote change to any table with the same generic code.
+
+use rusqlite::{Transaction, params_from_iter, types::Value};
+use uuid::Uuid;
+
+use crate::{
+    CoreError, Result, Store, hlc,
+    numbering::{self, NumberKind},
+    store::set_state,
+};
+
+pub struct WriteTx<'s> {
+    tx: Transaction<'s>,
+    hlc: u64,
+    device_id: String,
+    actor: &'s str,
+    series: &'s str,
+}
+
+/// A row's columns as the entity module lists them. Table and column names are `'static` code
+/// constants, never user input, which is what makes formatting them into SQL safe.
+pub type Columns = [(&'static str, Value)];
+
+impl Store {
+    /// Run `change` in one transaction that also records every change in the change log.
+    pub fn write<T>(&mut self, change: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
+        let hlc = self.clock.tick();
+        let tx = self.conn.transaction()?;
+        let mut write = WriteTx { tx, hlc, device_id: self.device_id.to_string(), actor: &self.actor, series: &self.series };
+        let out = change(&mut write)?;
+        set_state(&write.tx, "hlc", hlc as i64)?;
+        write.tx.commit()?;
+        Ok(out)
+    }
+}
+
+impl WriteTx<'_> {
+    /// Read access inside the transaction (sees this transaction's own writes).
+    pub fn tx(&self) -> &Transaction<'_> {
+        &self.tx
+    }
+
+    /// Unix milliseconds of this transaction (the wall part of its HLC timestamp).
+    pub fn now_ms(&self) -> i64 {
+        hlc::wall_ms(self.hlc) as i64
+    }
+
+    pub fn allocate_number(&self, kind: NumberKind) -> Result<String> {
+        numbering::allocate(&self.tx, self.series, kind)
+    }
+
+    pub fn insert(&mut self, table: &'static str, id: Uuid, columns: &Columns) -> Result<()> {
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let placeholders = (0..columns.len()).map(|i| format!("?{}", i + 4)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "INSERT INTO {table} (id, created_at, updated_at, {}) VALUES (?1, ?2, ?3, {placeholders})",
+            names.join(", ")
+        );
+        let now = Value::Integer(self.now_ms());
+        let values = [Value::Text(id.to_string()), now.clone(), now]
+            .into_iter()
+            .chain(columns.iter().map(|(_, value)| value.clone()));
+        self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
+        for (name, value) in columns {
+            self.log(table, id, Some(name), value.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Set the given columns, logging only those whose value actually changes. Returns the names
+    /// of the changed columns (empty when the row already held these values).
+    pub fn update(&mut self, table: &'static str, id: Uuid, columns: &Columns) -> Result<Vec<&'static str>> {
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let current: Vec<Value> = {
+            let mut select = self.tx.prepare_cached(&format!("SELECT {} FROM {table} WHERE id = ?1", names.join(", ")))?;
+            let mut rows = select.query([id.to_string()])?;
+            let row = rows.next()?.ok_or_else(|| CoreError::not_found(table, id))?;
+            (0..names.len()).map(|i| row.get(i)).collect::<rusqlite::Result<_>>()?
+        };
+        let changed: Vec<(&'static str, Value)> = columns
+            .iter()
+            .zip(current)
+            .filter(|((_, new), old)| *new != *old)
+            .map(|((name, new), _)| (*name, new.clone()))
+            .collect();
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let assignments = changed.iter().enumerate().map(|(i, (name, _))| format!("{name} = ?{}", i + 3)).collect::<Vec<_>>();
+        let sql = format!("UPDATE {table} SET updated_at = ?2, {} WHERE id = ?1", assignments.join(", "));
+        let values = [Value::Text(id.to_string()), Value::Integer(self.now_ms())]
+            .into_iter()
+            .chain(changed.iter().map(|(_, value)| value.clone()));
+        self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
+        for (name, value) in &changed {
+            self.log(table, id, Some(name), value.clone())?;
+        }
+        Ok(changed.into_iter().map(|(name, _)| name).collect())
+    }
+
+    /// Delete a row and record a tombstone. Rows that reference it through `ON DELETE CASCADE`
+    /// go with it on every replica, so they need no tombstones of their own.
+    pub fn delete(&mut self, table: &'static str, id: Uuid) -> Result<()> {
+        let n_deleted = self.tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id.to_string()])?;
+        if n_deleted == 0 {
+            return Err(CoreError::not_found(table, id));
+        }
+        self.log(table, id, None, Value::Null)
+    }
+
+    fn log(&mut self, table: &str, row_id: Uuid, column: Option<&str>, value: Value) -> Result<()> {
+        let op = if column.is_some() { "set" } else { "delete" };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO change_log (change_id, table_name, row_id, column_name, value, op, hlc, device_id, user_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(rusqlite::params![
+                Uuid::now_v7().to_string(),
+                table,
+                row_id.to_string(),
+                column,
+                value,
+                op,
+                self.hlc as i64,
+                self.device_id,
+                self.actor,
+            ])?;
+        Ok(())
+    }
+}
+
+/// Empty text is stored as `''` (columns are NOT NULL DEFAULT ''), so a cleared field and a never
+/// set field read the same.
+pub fn text(value: &str) -> Value {
+    Value::Text(value.to_owned())
+}

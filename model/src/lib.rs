@@ -1,0 +1,42 @@
+//! Wire types: everything that crosses the Tauri IPC boundary between the Leptos UI (wasm32) and
+//! the desktop shell (native).
+//!
+//! This crate is deliberately tiny (serde and uuid only) so that it compiles to wasm quickly and so
+//! that nothing of the store (rusqlite) or of the shell (tauri) can leak into the UI. The core
+//! converts its domain rows into these types at its public boundary.
+//!
+//! One module per CRM entity, each holding the input type (what a form sends), the record type
+//! (what a detail screen shows) and the row type (what a list shows).
+
+pub mod company;
+pub mod contact;
+pub mod error;
+pub mod history;
+pub mod list;
+
+pub use company::{Company, CompanyInput, CompanyRow};
+pub use contact::{CompanyRef, Contact, ContactInput, ContactRow};
+pub use error::{ApiError, ErrorKind, FieldError};
+pub use history::{AppInfo, HistoryEntry};
+pub use list::{ListQuery, Page, SortDir};
+
+/// Row identifiers are UUIDv7 (time-ordered, generated on any device without coordination).
+pub type Id = uuid::Uuid;
+
+/// Field length limits, shared so that the UI can set `maxlength` and the core can enforce the
+/// same numbers. The core is the authority: the UI limits are a convenience only.
+pub mod limits {
+    pub const NAME: usize = 200;
+    pub const PERSON_NAME: usize = 100;
+    pub const EMAIL: usize = 254;
+    pub const PHONE: usize = 40;
+    pub const WEBSITE: usize = 255;
+    pub const STREET: usize = 200;
+    pub const CITY: usize = 100;
+    pub const POSTCODE: usize = 20;
+    pub const REGION: usize = 100;
+    pub const COUNTRY: usize = 100;
+    pub const JOB_TITLE: usize = 100;
+    /// Largest page a list command returns; the UI shows what is visible, the core pages.
+    pub const PAGE_MAX: u32 = 500;
+}

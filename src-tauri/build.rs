@@ -1,0 +1,47 @@
+//! Declares the app's command list to tauri-build, which generates one `allow-<command>`
+//! permission per command; `capabilities/main.json` grants exactly those to the main window, so
+//! no other command (and no plugin API) can be invoked from the web view.
+//!
+//! `tauri.conf.json` lives at the repository root (the design card's layout), so its path is
+//! given explicitly.
+
+use std::path::Path;
+
+/// Must list every command in `generate_handler!` (src/lib.rs); a command missing here cannot be
+/// granted and fails at run time with a permission error, which the end-to-end test would catch.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "demo_load",
+    "company_list",
+    "company_get",
+    "company_create",
+    "company_update",
+    "company_history",
+    "company_contacts",
+    "contact_list",
+    "contact_get",
+    "contact_create",
+    "contact_update",
+    "contact_history",
+];
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    // The UI is embedded at compile time from `dist/`, which `cargo xtask ui` builds. A fresh
+    // clone has no `dist/` yet: put a page there that says how to build the UI, so `cargo check`
+    // and `cargo test` work without the wasm toolchain.
+    let dist = root.join("dist");
+    if !dist.join("index.html").exists() {
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::write(
+            dist.join("index.html"),
+            "<!doctype html><title>UI not built</title><p>The UI has not been built. Run <code>./x run</code>.</p>",
+        )
+        .unwrap();
+    }
+    println!("cargo:rerun-if-changed={}", dist.display());
+    let attributes = tauri_build::Attributes::new()
+        .config_path(root.join("tauri.conf.json"))
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    tauri_build::try_build(attributes).expect("tauri-build failed");
+}

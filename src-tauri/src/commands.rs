@@ -1,0 +1,130 @@
+//! Tauri commands: each is a thin adapter that locks the store, calls one `crm_core` method and
+//! turns its error into the `{kind, message, fields}` wire error. No rule or SQL lives here.
+//!
+//! Commands are `async` so Tauri runs them on its thread pool rather than on the window's main
+//! thread: a slow query can never freeze the window.
+
+use std::sync::Mutex;
+
+use crm_core::Store;
+use crm_model::{
+    ApiError, AppInfo, Company, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow, ErrorKind, HistoryEntry, Id,
+    ListQuery, Page,
+};
+use tauri::State;
+
+type Reply<T> = Result<T, ApiError>;
+
+pub(crate) struct AppState {
+    /// The open store, or the reason it could not be opened (shown by every command).
+    store: Result<Mutex<Store>, ApiError>,
+}
+
+impl AppState {
+    pub fn new(store: Result<Mutex<Store>, ApiError>) -> Self {
+        Self { store }
+    }
+
+    fn with<T>(&self, call: impl FnOnce(&mut Store) -> crm_core::Result<T>) -> Reply<T> {
+        let store = self.store.as_ref().map_err(Clone::clone)?;
+        // A panic while holding the lock leaves SQLite itself consistent (the transaction rolls
+        // back), so a poisoned lock is safe to keep using.
+        let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        call(&mut store).map_err(ApiError::from)
+    }
+}
+
+#[tauri::command]
+pub(crate) async fn app_info(state: State<'_, AppState>) -> Reply<AppInfo> {
+    state.with(|store| store.info())
+}
+
+/// Fill the database with demo data; refused when it already holds companies.
+#[tauri::command]
+pub(crate) async fn demo_load(state: State<'_, AppState>) -> Reply<AppInfo> {
+    state.with(|store| {
+        if store.info()?.company_count > 0 {
+            return Err(crm_core::CoreError::Conflict("Demo data can only be loaded into an empty database.".into()));
+        }
+        store.load_demo(crate::options::DEMO_SEED, crate::options::DEMO_COMPANIES)?;
+        store.info()
+    })
+}
+
+#[tauri::command]
+pub(crate) async fn company_list(state: State<'_, AppState>, query: ListQuery) -> Reply<Page<CompanyRow>> {
+    state.with(|store| store.company_list(&query))
+}
+
+#[tauri::command]
+pub(crate) async fn company_get(state: State<'_, AppState>, id: Id) -> Reply<Company> {
+    state.with(|store| store.company_get(id))
+}
+
+#[tauri::command]
+pub(crate) async fn company_create(state: State<'_, AppState>, input: CompanyInput) -> Reply<Company> {
+    state.with(|store| store.company_create(input))
+}
+
+#[tauri::command]
+pub(crate) async fn company_update(state: State<'_, AppState>, id: Id, input: CompanyInput) -> Reply<Company> {
+    state.with(|store| store.company_update(id, input))
+}
+
+#[tauri::command]
+pub(crate) async fn company_history(state: State<'_, AppState>, id: Id) -> Reply<Vec<HistoryEntry>> {
+    state.with(|store| store.company_history(id))
+}
+
+#[tauri::command]
+pub(crate) async fn company_contacts(state: State<'_, AppState>, id: Id) -> Reply<Vec<ContactRow>> {
+    state.with(|store| store.contacts_of_company(id))
+}
+
+#[tauri::command]
+pub(crate) async fn contact_list(state: State<'_, AppState>, query: ListQuery) -> Reply<Page<ContactRow>> {
+    state.with(|store| store.contact_list(&query))
+}
+
+#[tauri::command]
+pub(crate) async fn contact_get(state: State<'_, AppState>, id: Id) -> Reply<Contact> {
+    state.with(|store| store.contact_get(id))
+}
+
+#[tauri::command]
+pub(crate) async fn contact_create(state: State<'_, AppState>, input: ContactInput) -> Reply<Contact> {
+    state.with(|store| store.contact_create(input))
+}
+
+#[tauri::command]
+pub(crate) async fn contact_update(state: State<'_, AppState>, id: Id, input: ContactInput) -> Reply<Contact> {
+    state.with(|store| store.contact_update(id, input))
+}
+
+#[tauri::command]
+pub(crate) async fn contact_history(state: State<'_, AppState>, id: Id) -> Reply<Vec<HistoryEntry>> {
+    state.with(|store| store.contact_history(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_that_failed_to_open_answers_every_command_with_its_reason() {
+        let state = AppState::new(Err(ApiError::new(ErrorKind::Storage, "The database at /x cannot be opened: locked")));
+        let error = state.with(|store| store.info()).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Storage);
+        assert!(error.message.contains("/x"));
+    }
+
+    #[test]
+    fn core_errors_cross_as_kind_message_and_fields() {
+        let state = AppState::new(Ok(Mutex::new(Store::open_in_memory().unwrap())));
+        let error = state.with(|store| store.company_create(CompanyInput::default())).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Invalid);
+        assert_eq!(error.field("name"), Some("Required."));
+        let missing = state.with(|store| store.company_get(Id::nil())).unwrap_err();
+        assert_eq!(missing.kind, ErrorKind::NotFound);
+    }
+}

@@ -1,0 +1,51 @@
+//! The desktop shell. Every command is a thin adapter over `crm_core::Store` (see `commands.rs`);
+//! this crate holds no business rule and no SQL.
+//!
+//! Start-up: the database path comes from `--db <path>`, else the `CRM_DB` environment variable,
+//! else the per-user data directory of the OS. `--demo` fills an empty database with demo data.
+
+mod commands;
+mod options;
+
+use std::sync::Mutex;
+
+use commands::AppState;
+
+pub fn run() {
+    let options = match options::Options::from_args(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}\n\n{}", options::USAGE);
+            std::process::exit(2);
+        }
+    };
+    let store = crm_core::Store::open(&options.database).and_then(|mut store| {
+        if options.demo && store.info()?.company_count == 0 {
+            store.load_demo(options::DEMO_SEED, options::DEMO_COMPANIES)?;
+        }
+        Ok(store)
+    });
+    if let Err(error) = &store {
+        // The window still opens and shows this message (every command returns it).
+        eprintln!("{error}");
+    }
+    tauri::Builder::default()
+        .manage(AppState::new(store.map(Mutex::new).map_err(Into::into)))
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::demo_load,
+            commands::company_list,
+            commands::company_get,
+            commands::company_create,
+            commands::company_update,
+            commands::company_history,
+            commands::company_contacts,
+            commands::contact_list,
+            commands::contact_get,
+            commands::contact_create,
+            commands::contact_update,
+            commands::contact_history,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"))
+        .expect("the Tauri runtime failed to start");
+}

@@ -1,0 +1,1 @@
+//! Shared helpers of the whole-project tests live in the test targets themselves.
