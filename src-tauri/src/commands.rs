@@ -8,8 +8,8 @@ use std::sync::Mutex;
 
 use crm_core::Store;
 use crm_model::{
-    ApiError, AppInfo, Company, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow, ErrorKind, HistoryEntry, Id,
-    ListQuery, Page,
+    ApiError, AppInfo, Company, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow, HistoryEntry, Id, ListQuery,
+    Page,
 };
 use tauri::State;
 
@@ -109,6 +109,7 @@ pub(crate) async fn contact_history(state: State<'_, AppState>, id: Id) -> Reply
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crm_model::ErrorKind;
 
     #[test]
     fn a_store_that_failed_to_open_answers_every_command_with_its_reason() {

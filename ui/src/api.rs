@@ -1,0 +1,115 @@
+//! Typed calls to the desktop core. Every Tauri command the UI uses has exactly one function here;
+//! components never pass command names or JSON around themselves.
+
+use crm_model::{
+    ApiError, AppInfo, Company, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow, ErrorKind, HistoryEntry, Id,
+    ListQuery, Page,
+};
+use serde::{Serialize, de::DeserializeOwned};
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(target_arch = "wasm32")]
+mod bridge {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `window.__TAURI__.core.invoke`, present because `app.withGlobalTauri` is on.
+        #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
+        pub async fn invoke(command: &str, args: JsValue) -> Result<JsValue, JsValue>;
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn call<A: Serialize, T: DeserializeOwned>(command: &str, args: &A) -> ApiResult<T> {
+    use serde_wasm_bindgen::{Serializer, from_value};
+    let internal = |message: String| ApiError::new(ErrorKind::Internal, message);
+    // Plain JS objects (not `Map`s) are what Tauri's JSON bridge expects.
+    let args = args.serialize(&Serializer::json_compatible()).map_err(|e| internal(format!("Cannot send {command}: {e}")))?;
+    match bridge::invoke(command, args).await {
+        Ok(value) => from_value(value).map_err(|e| internal(format!("Unexpected reply to {command}: {e}"))),
+        // Our commands reject with a serialised `ApiError`; Tauri itself rejects with a string
+        // (for example when a permission is missing).
+        Err(error) => Err(from_value::<ApiError>(error.clone())
+            .unwrap_or_else(|_| internal(error.as_string().unwrap_or_else(|| format!("{command} failed: {error:?}"))))),
+    }
+}
+
+/// Outside the desktop window (native component tests) there is no Tauri to call.
+#[cfg(not(target_arch = "wasm32"))]
+async fn call<A: Serialize, T: DeserializeOwned>(command: &str, _args: &A) -> ApiResult<T> {
+    Err(ApiError::new(ErrorKind::Internal, format!("{command}: not running inside the desktop app")))
+}
+
+#[derive(Serialize)]
+struct NoArgs {}
+#[derive(Serialize)]
+struct ById {
+    id: Id,
+}
+#[derive(Serialize)]
+struct Query<'a> {
+    query: &'a ListQuery,
+}
+#[derive(Serialize)]
+struct Create<'a, T> {
+    input: &'a T,
+}
+#[derive(Serialize)]
+struct Update<'a, T> {
+    id: Id,
+    input: &'a T,
+}
+
+pub async fn app_info() -> ApiResult<AppInfo> {
+    call("app_info", &NoArgs {}).await
+}
+
+pub async fn demo_load() -> ApiResult<AppInfo> {
+    call("demo_load", &NoArgs {}).await
+}
+
+pub async fn company_list(query: &ListQuery) -> ApiResult<Page<CompanyRow>> {
+    call("company_list", &Query { query }).await
+}
+
+pub async fn company_get(id: Id) -> ApiResult<Company> {
+    call("company_get", &ById { id }).await
+}
+
+pub async fn company_create(input: &CompanyInput) -> ApiResult<Company> {
+    call("company_create", &Create { input }).await
+}
+
+pub async fn company_update(id: Id, input: &CompanyInput) -> ApiResult<Company> {
+    call("company_update", &Update { id, input }).await
+}
+
+pub async fn company_history(id: Id) -> ApiResult<Vec<HistoryEntry>> {
+    call("company_history", &ById { id }).await
+}
+
+pub async fn company_contacts(id: Id) -> ApiResult<Vec<ContactRow>> {
+    call("company_contacts", &ById { id }).await
+}
+
+pub async fn contact_list(query: &ListQuery) -> ApiResult<Page<ContactRow>> {
+    call("contact_list", &Query { query }).await
+}
+
+pub async fn contact_get(id: Id) -> ApiResult<Contact> {
+    call("contact_get", &ById { id }).await
+}
+
+pub async fn contact_create(input: &ContactInput) -> ApiResult<Contact> {
+    call("contact_create", &Create { input }).await
+}
+
+pub async fn contact_update(id: Id, input: &ContactInput) -> ApiResult<Contact> {
+    call("contact_update", &Update { id, input }).await
+}
+
+pub async fn contact_history(id: Id) -> ApiResult<Vec<HistoryEntry>> {
+    call("contact_history", &ById { id }).await
+}

@@ -1,0 +1,147 @@
+//! Small pieces every screen shares.
+
+use crm_model::{ApiError, ListQuery, Page, SortDir};
+use leptos::prelude::*;
+
+use crate::format;
+
+/// A labelled text input with its validation message underneath.
+#[component]
+pub fn TextField(
+    /// Visible label.
+    label: &'static str,
+    /// The field's name in the wire type; the core reports errors under this name.
+    name: &'static str,
+    /// The current value.
+    #[prop(into)]
+    value: Signal<String>,
+    /// Called with the new text on every keystroke.
+    on_input: impl Fn(String) + 'static,
+    /// The validation message for this field, if any.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    /// Longest text the core accepts (from `crm_model::limits`).
+    maxlength: usize,
+    /// The input type: `text`, `email`, `tel`, `url`.
+    #[prop(default = "text")]
+    kind: &'static str,
+    /// Marks the label as required.
+    #[prop(optional)]
+    required: bool,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label}{required.then_some(view! { <span class="req" aria-hidden="true">" *"</span> })}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                maxlength=maxlength
+                prop:value=move || value.get()
+                on:input=move |ev| on_input(event_target_value(&ev))
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=error_id.clone()
+            />
+            <p class="field-error" id=error_id data-field=name role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// A form's error for one field, as a signal for [`TextField`].
+pub fn field_error(error: RwSignal<Option<ApiError>>, name: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.field(name)).map(str::to_owned)))
+}
+
+/// An error that is not about one field (storage, not found, ...), shown above the content.
+#[component]
+pub fn ErrorBanner(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
+    move || {
+        error.get().map(|error| {
+            let text = if error.fields.is_empty() { error.message } else { "Please correct the highlighted fields.".to_owned() };
+            view! { <div class="banner error" role="alert">{text}</div> }
+        })
+    }
+}
+
+/// A column header that sorts the list by `key`; clicking again flips the direction.
+#[component]
+pub fn SortHeader(
+    /// Visible column title.
+    label: &'static str,
+    /// Sort name understood by the core.
+    key: &'static str,
+    /// The list's query; its `sort`, `dir` and `offset` are updated on click.
+    query: RwSignal<ListQuery>,
+    /// The sort the core uses when `query.sort` is `None`.
+    default_key: &'static str,
+) -> impl IntoView {
+    let active = move || query.with(|q| q.sort.as_deref().unwrap_or(default_key) == key);
+    let arrow = move || match (active(), query.with(|q| q.dir)) {
+        (false, _) => "",
+        (true, SortDir::Asc) => " ▲",
+        (true, SortDir::Desc) => " ▼",
+    };
+    let aria_sort = move || match (active(), query.with(|q| q.dir)) {
+        (false, _) => "none",
+        (true, SortDir::Asc) => "ascending",
+        (true, SortDir::Desc) => "descending",
+    };
+    view! {
+        <th aria-sort=aria_sort>
+            <button class="sort" data-sort=key on:click=move |_| query.update(|q| {
+                q.dir = if active() && q.dir == SortDir::Asc { SortDir::Desc } else { SortDir::Asc };
+                q.sort = Some(key.to_owned());
+                q.offset = 0;
+            })>
+                {label}{arrow}
+            </button>
+        </th>
+    }
+}
+
+/// "1–50 of 1,234" with previous/next buttons.
+#[component]
+pub fn Pager<T: Send + Sync + 'static>(
+    /// The page on screen.
+    page: Page<T>,
+    /// The list's query; its offset moves.
+    query: RwSignal<ListQuery>,
+) -> impl IntoView {
+    let limit = query.with_untracked(|q| q.limit);
+    let first = if page.total == 0 { 0 } else { page.offset as u64 + 1 };
+    let last = page.offset as u64 + page.rows.len() as u64;
+    let has_prev = page.offset > 0;
+    let has_next = last < page.total;
+    view! {
+        <div class="pager">
+            <span class="muted">{format!("{}–{} of {}", format::count(first), format::count(last), format::count(page.total))}</span>
+            <button class="ghost" disabled=!has_prev on:click=move |_| query.update(|q| q.offset = q.offset.saturating_sub(limit))>"Previous"</button>
+            <button class="ghost" disabled=!has_next on:click=move |_| query.update(|q| q.offset += limit)>"Next"</button>
+        </div>
+    }
+}
+
+/// Keyboard navigation in a list: ↓/↑ move focus between rows, Enter opens the focused row
+/// (the row's own click handler), Home/End jump to the first/last row.
+pub fn row_keys(ev: &leptos::ev::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let Some(row) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else { return };
+    let target = match ev.key().as_str() {
+        "ArrowDown" => row.next_element_sibling(),
+        "ArrowUp" => row.previous_element_sibling(),
+        "Home" => row.parent_element().and_then(|p| p.first_element_child()),
+        "End" => row.parent_element().and_then(|p| p.last_element_child()),
+        "Enter" | " " => {
+            ev.prevent_default();
+            row.click();
+            return;
+        }
+        _ => return,
+    };
+    ev.prevent_default();
+    if let Some(next) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = next.focus();
+    }
+}
