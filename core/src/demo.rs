@@ -78,13 +78,21 @@ impl Store {
     pub fn load_demo(&mut self, seed: u64, n_companies: usize) -> Result<DemoSummary> {
         let mut rng = Rng::new(seed);
         let mut n_contacts = 0;
+        let mut used_names = std::collections::BTreeSet::new();
         for index in 0..n_companies {
             let stem = rng.pick(COMPANY_STEMS);
             let kind = rng.pick(COMPANY_KINDS);
             let (city, region, country, postcode, phone_prefix) = PLACES[rng.below(PLACES.len())];
             let domain = format!("{}{}.example", slug(stem), slug(kind).get(..4).unwrap_or(""));
+            // Real customer lists have few exact duplicate names: qualify a repeat by its city, then
+            // by a number.
+            let name = [format!("{stem} {kind}"), format!("{stem} {kind} of {city}"), format!("{stem} {kind} {}", index + 1)]
+                .into_iter()
+                .find(|name| !used_names.contains(name))
+                .unwrap();
+            used_names.insert(name.clone());
             let company = self.company_create(CompanyInput {
-                name: if index < COMPANY_STEMS.len() * 2 { format!("{stem} {kind}") } else { format!("{stem} {kind} {}", index + 1) },
+                name,
                 phone: format!("{phone_prefix} {:03} {:04}", rng.below(900) + 100, rng.below(10_000)),
                 email: format!("info@{domain}"),
                 website: format!("www.{domain}"),

@@ -85,6 +85,7 @@ pub fn CompanyTable(
 ) -> impl IntoView {
     let no_match = rows.is_empty();
     view! {
+        <div class="table-wrap">
         <table class="list" id="company-table">
             <thead>
                 <tr>
@@ -114,6 +115,7 @@ pub fn CompanyTable(
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
         {no_match.then(|| view! { <p class="muted pad">"No company matches your search."</p> })}
     }
 }

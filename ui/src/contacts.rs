@@ -43,6 +43,7 @@ pub fn ContactList() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! {
+                        <div class="table-wrap">
                         <table class="list" id="contact-table">
                             <thead>
                                 <tr>
@@ -70,6 +71,7 @@ pub fn ContactList() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        </div>
                         {(page.total == 0).then(|| view! { <p class="muted pad">"No contacts found."</p> })}
                         <Pager page query/>
                     }.into_any(),

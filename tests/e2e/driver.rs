@@ -1,0 +1,134 @@
+//! Starting tauri-driver and the app, and small waiting helpers over fantoccini.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub struct TauriDriver {
+    child: Child,
+    url: String,
+}
+
+impl TauriDriver {
+    pub async fn start() -> TauriDriver {
+        let (port, native_port) = (free_port(), free_port());
+        let child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("tauri-driver on PATH (cargo xtask setup --for test installs it)");
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < TIMEOUT, "tauri-driver did not listen on {port}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        TauriDriver { child, url }
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: killing tauri-driver outright orphans its WebKitWebDriver child,
+        // which keeps the native port.
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct App {
+    pub client: Client,
+}
+
+fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e")
+}
+
+impl App {
+    pub async fn launch(driver: &TauriDriver, database: &Path) -> App {
+        let application = std::env::var("CRM_APP").expect("CRM_APP: the path of the built app");
+        let capabilities = json!({
+            "browserName": "wry",
+            "tauri:options": { "application": application, "args": ["--db", database.to_str().unwrap()] }
+        });
+        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(capabilities.as_object().unwrap().clone());
+        // A new-session request hangs forever if the app dies at start.
+        let client = tokio::time::timeout(Duration::from_secs(60), builder.connect(&driver.url))
+            .await
+            .expect("the app window did not open within 60 s")
+            .expect("WebDriver session");
+        let app = App { client };
+        app.wait_for(".shell").await;
+        app
+    }
+
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        let found = self.client.wait().at_most(TIMEOUT).for_element(Locator::Css(css)).await;
+        match found {
+            Ok(element) => element,
+            Err(error) => {
+                let boot = self.boot_error().await;
+                self.screenshot("failure").await;
+                panic!("{css} did not appear: {error}{boot}");
+            }
+        }
+    }
+
+    async fn boot_error(&self) -> String {
+        match self.client.find(Locator::Css("#boot-error")).await {
+            Ok(element) => format!(" (start-up error: {})", element.text().await.unwrap_or_default()),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Wait until the element matching `css` contains `text`.
+    pub async fn wait_text(&self, css: &str, text: &str) {
+        let started = Instant::now();
+        let mut last = String::new();
+        while started.elapsed() < TIMEOUT {
+            // `innerText` (what the page lays out), not WebDriver's element text: the WebDriver
+            // visibility heuristics drop text in table cells that clip with `overflow: hidden`.
+            let script = "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;";
+            if let Ok(serde_json::Value::String(text_now)) = self.client.execute(script, vec![css.into()]).await {
+                last = text_now;
+                if last.contains(text) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.screenshot("failure").await;
+        panic!("{css} never contained {text:?}; last text: {last:?}{}", self.boot_error().await);
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.wait_for(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::create_dir_all(screenshot_dir()).unwrap();
+        std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn quit(self) {
+        self.client.close().await.expect("closing the session closes the app");
+    }
+}

@@ -1,0 +1,82 @@
+//! End-to-end test in a real window: the built app under an X display, driven over WebDriver
+//! (tauri-driver in front of WebKitWebDriver). `./x test` builds the app, starts Xvfb and runs
+//! this with `--ignored`; it needs `CRM_APP` (the app binary) and `DISPLAY`.
+//!
+//! Screenshots are saved under `target/e2e/`.
+
+mod driver;
+
+use std::time::Duration;
+
+use driver::{App, TauriDriver};
+use fantoccini::Locator;
+
+const COMPANY: &str = "Zephyr Test Works";
+
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and an X display: run `./x test`"]
+async fn create_a_company_restart_and_find_it_again() {
+    let data = tempfile::tempdir().unwrap();
+    let database = data.path().join("e2e.sqlite3");
+    let driver = TauriDriver::start().await;
+
+    // First run: an empty database.
+    let app = App::launch(&driver, &database).await;
+    app.wait_text("h2", "No companies yet").await;
+    app.screenshot("01-empty").await;
+    app.click("#new-company").await;
+
+    // Saving an empty form shows the core's message next to the field, and saves nothing.
+    app.type_into("#field-email", "not-an-email").await;
+    app.click("#save").await;
+    app.wait_text(".field-error[data-field=name]", "Required.").await;
+    app.wait_text(".field-error[data-field=email]", "is not an email address").await;
+    app.screenshot("02-validation").await;
+
+    app.type_into("#field-name", COMPANY).await;
+    app.client.find(Locator::Css("#field-email")).await.unwrap().clear().await.unwrap();
+    app.type_into("#field-email", "ops@zephyr.example").await;
+    app.type_into("#field-city", "Austin").await;
+    app.type_into("#field-region", "TX").await;
+    app.click("#save").await;
+    app.wait_text("#company-name", COMPANY).await;
+    app.wait_text("#customer-number", "A1001").await;
+    app.wait_text(".history", "set name to").await;
+    app.screenshot("03-company").await;
+
+    // A contact linked to it through the company picker.
+    app.click("#add-contact").await;
+    app.type_into("#field-first_name", "Ada").await;
+    app.type_into("#field-last_name", "Lovelace").await;
+    app.wait_text(".chips", COMPANY).await;
+    app.click("#save").await;
+    app.wait_text("#contact-name", "Ada Lovelace").await;
+    app.wait_text(".links", COMPANY).await;
+    app.screenshot("04-contact").await;
+
+    app.click(".nav-item:first-of-type").await;
+    app.wait_text("#company-table", COMPANY).await;
+    app.screenshot("05-list").await;
+    app.quit().await;
+
+    // Second run on the same file: the company is still there and can be found by search.
+    let app = App::launch(&driver, &database).await;
+    app.wait_text("#company-table", COMPANY).await;
+    app.type_into("#company-search", "zeph").await;
+    app.wait_text("#company-table tbody", COMPANY).await;
+    let rows = app.client.find_all(Locator::Css("#company-table tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    app.type_into("#company-search", "x").await;
+    app.wait_text(".pad", "No company matches your search.").await;
+    app.screenshot("06-after-restart").await;
+    app.quit().await;
+
+    // The demo data button fills an empty database.
+    let empty = data.path().join("demo.sqlite3");
+    let app = App::launch(&driver, &empty).await;
+    app.click("#load-demo").await;
+    app.wait_text(".pager", "of 60").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.screenshot("07-demo").await;
+    app.quit().await;
+}
