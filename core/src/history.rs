@@ -7,14 +7,20 @@ use uuid::Uuid;
 use crate::{Result, Store, hlc, time};
 
 impl Store {
-    /// The newest `limit` changes of one row, newest first.
+    /// The newest `limit` changes of one row, newest first. The transaction that created the row
+    /// reads as `op = "create"` and lists only the fields it filled in: the log keeps the empty
+    /// ones too (a replica needs every column), but "cleared phone" at creation is noise.
     pub fn history(&self, table: &str, row_id: Uuid, limit: u32) -> Result<Vec<HistoryEntry>> {
         let mut select = self.conn.prepare_cached(
-            "SELECT hlc, user_id, column_name, value, op FROM change_log
+            "SELECT hlc, user_id, column_name, value, op,
+                    hlc = (SELECT min(hlc) FROM change_log WHERE table_name = ?1 AND row_id = ?2)
+             FROM change_log
              WHERE table_name = ?1 AND row_id = ?2 ORDER BY seq DESC LIMIT ?3",
         )?;
         let rows = select.query_map(rusqlite::params![table, row_id.to_string(), limit], |row| {
             let value: Value = row.get(3)?;
+            let created: bool = row.get(5)?;
+            let op: String = row.get(4)?;
             Ok(HistoryEntry {
                 at: time::rfc3339(hlc::wall_ms(row.get::<_, i64>(0)? as u64) as i64),
                 user: row.get(1)?,
@@ -27,9 +33,10 @@ impl Store {
                     Value::Real(x) => Some(x.to_string()),
                     Value::Blob(bytes) => Some(format!("{} bytes", bytes.len())),
                 },
-                op: row.get(4)?,
+                op: if created && op == "set" { "create".into() } else { op },
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let entries = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(entries.into_iter().filter(|entry| !(entry.op == "create" && entry.value.is_none())).collect())
     }
 }

@@ -1,6 +1,7 @@
 //! Small SQL helpers shared by the entity modules' queries.
 
-use crm_model::{ListQuery, SortDir, limits};
+use crm_model::{ListQuery, Page, SortDir, limits};
+use rusqlite::{Connection, Row};
 use uuid::Uuid;
 
 use crate::{CoreError, Result};
@@ -46,4 +47,32 @@ pub(crate) fn page_limit(query: &ListQuery) -> Result<u32> {
         n if n > limits::PAGE_MAX => Err(CoreError::invalid("limit", format!("At most {} rows per page.", limits::PAGE_MAX))),
         n => Ok(n),
     }
+}
+
+/// How an entity's list is read: its row query, its search condition and its sorts.
+pub(crate) struct ListSpec<T> {
+    /// `SELECT ... FROM <table>` producing one list row.
+    pub select: &'static str,
+    pub table: &'static str,
+    /// A condition on `?1` (the trimmed search text, `''` for none) and `?2` (its LIKE prefix).
+    pub search: &'static str,
+    pub sorts: &'static [(&'static str, &'static str)],
+    pub default_sort: &'static str,
+    pub map: fn(&Row<'_>) -> rusqlite::Result<T>,
+}
+
+/// One page of a list plus the total number of matching rows.
+pub(crate) fn list_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQuery) -> Result<Page<T>> {
+    let limit = page_limit(query)?;
+    let order = order_by(query, spec.sorts, spec.default_sort)?;
+    let search = query.search.trim();
+    let pattern = like_prefix(search);
+    let rows = conn
+        .prepare_cached(&format!("{} WHERE {} ORDER BY {order} LIMIT ?3 OFFSET ?4", spec.select, spec.search))?
+        .query_map(rusqlite::params![search, pattern, limit, query.offset], spec.map)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM {} WHERE {}", spec.table, spec.search))?
+        .query_row(rusqlite::params![search, pattern], |r| r.get(0))?;
+    Ok(Page { rows, total: total as u64, offset: query.offset })
 }

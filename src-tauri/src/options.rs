@@ -38,7 +38,7 @@ impl Options {
     }
 }
 
-/// `crm.sqlite3` in the per-user data folder: `~/.local/share/keel-crm` on Linux,
+/// `crm.sqlite3` in the per-user data folder: `~/.local/share/keelcrm` on Linux,
 /// `~/Library/Application Support/org.keelcrm.Keel-CRM` on macOS, `%APPDATA%\keelcrm\Keel CRM\data`
 /// on Windows.
 fn default_database() -> Result<PathBuf, String> {

@@ -114,6 +114,22 @@ impl App {
         panic!("{css} never contained {text:?}; last text: {last:?}{}", self.boot_error().await);
     }
 
+    /// Wait until the input matching `css` holds `value` (forms load their record asynchronously).
+    pub async fn wait_value(&self, css: &str, value: &str) {
+        let started = Instant::now();
+        loop {
+            let element = self.wait_for(css).await;
+            if element.prop("value").await.ok().flatten().as_deref() == Some(value) {
+                return;
+            }
+            if started.elapsed() > TIMEOUT {
+                self.screenshot("failure").await;
+                panic!("{css} never held {value:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn click(&self, css: &str) {
         self.wait_for(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
     }

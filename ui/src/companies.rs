@@ -6,7 +6,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api,
     app::{View, use_nav},
-    components::{ErrorBanner, Pager, SortHeader, TextField, field_error, row_keys},
+    components::{ErrorBanner, Form, Pager, SortHeader, row_keys},
     contacts::ContactTable,
     format,
 };
@@ -202,6 +202,7 @@ pub fn HistoryList(
             {entries.into_iter().map(|entry| {
                 let what = match (entry.op.as_str(), entry.field, entry.value) {
                     ("delete", _, _) => "deleted the record".to_owned(),
+                    ("create", Some(field), Some(value)) => format!("created it with {} “{value}”", field.replace('_', " ")),
                     (_, Some(field), Some(value)) => format!("set {} to “{value}”", field.replace('_', " ")),
                     (_, Some(field), None) => format!("cleared {}", field.replace('_', " ")),
                     (op, None, _) => op.to_owned(),
@@ -220,74 +221,43 @@ pub fn CompanyForm(
     id: Option<Id>,
 ) -> impl IntoView {
     let nav = use_nav();
-    let draft = RwSignal::new(CompanyInput::default());
-    let error = RwSignal::new(None::<ApiError>);
-    let saving = RwSignal::new(false);
+    let form = Form::<CompanyInput>::new();
     if let Some(id) = id {
         spawn_local(async move {
             match api::company_get(id).await {
-                Ok(company) => draft.set(company.fields),
-                Err(e) => error.set(Some(e)),
+                Ok(company) => form.draft.set(company.fields),
+                Err(e) => form.error.set(Some(e)),
             }
         });
     }
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if saving.get_untracked() {
-            return;
-        }
-        let input = draft.get_untracked();
-        saving.set(true);
-        spawn_local(async move {
-            let result = match id {
+    let save = form.on_submit(
+        move |input: CompanyInput| async move {
+            match id {
                 Some(id) => api::company_update(id, &input).await,
                 None => api::company_create(&input).await,
-            };
-            saving.set(false);
-            match result {
-                Ok(company) => nav.set(View::Company(company.id)),
-                Err(e) => error.set(Some(e)),
             }
-        });
-    };
-    let field = move |label: &'static str, name: &'static str, kind: &'static str, maxlength: usize, get: fn(&CompanyInput) -> &String, set: fn(&mut CompanyInput, String)| {
-        view! {
-            <TextField
-                label name kind maxlength required=name == "name"
-                value=Signal::derive(move || draft.with(|d| get(d).clone()))
-                on_input=move |text| {
-                    draft.update(|d| set(d, text));
-                    error.update(|e| if let Some(e) = e { e.fields.retain(|f| f.field != name) });
-                }
-                error=field_error(error, name)
-            />
-        }
-    };
-    let cancel = move |_| nav.set(id.map(View::Company).unwrap_or(View::Companies));
+        },
+        move |company| nav.set(View::Company(company.id)),
+    );
     view! {
         <header class="page-head"><h1>{if id.is_some() { "Edit company" } else { "New company" }}</h1></header>
-        <ErrorBanner error/>
+        <ErrorBanner error=form.error/>
         <form class="form card" id="company-form" on:submit=save novalidate>
             <div class="grid">
-                {field("Name", "name", "text", limits::NAME, |d| &d.name, |d, v| d.name = v)}
-                {field("Phone", "phone", "tel", limits::PHONE, |d| &d.phone, |d, v| d.phone = v)}
-                {field("Email", "email", "email", limits::EMAIL, |d| &d.email, |d, v| d.email = v)}
-                {field("Website", "website", "text", limits::WEBSITE, |d| &d.website, |d, v| d.website = v)}
+                {form.field("Name", "name", "text", limits::NAME, |d| &d.name, |d, v| d.name = v)}
+                {form.field("Phone", "phone", "tel", limits::PHONE, |d| &d.phone, |d, v| d.phone = v)}
+                {form.field("Email", "email", "email", limits::EMAIL, |d| &d.email, |d, v| d.email = v)}
+                {form.field("Website", "website", "text", limits::WEBSITE, |d| &d.website, |d, v| d.website = v)}
             </div>
             <h2>"Billing address"</h2>
             <div class="grid">
-                {field("Street", "street", "text", limits::STREET, |d| &d.street, |d, v| d.street = v)}
-                {field("City", "city", "text", limits::CITY, |d| &d.city, |d, v| d.city = v)}
-                {field("Postcode", "postcode", "text", limits::POSTCODE, |d| &d.postcode, |d, v| d.postcode = v)}
-                {field("State / region", "region", "text", limits::REGION, |d| &d.region, |d, v| d.region = v)}
-                {field("Country", "country", "text", limits::COUNTRY, |d| &d.country, |d, v| d.country = v)}
+                {form.field("Street", "street", "text", limits::STREET, |d| &d.street, |d, v| d.street = v)}
+                {form.field("City", "city", "text", limits::CITY, |d| &d.city, |d, v| d.city = v)}
+                {form.field("Postcode", "postcode", "text", limits::POSTCODE, |d| &d.postcode, |d, v| d.postcode = v)}
+                {form.field("State / region", "region", "text", limits::REGION, |d| &d.region, |d, v| d.region = v)}
+                {form.field("Country", "country", "text", limits::COUNTRY, |d| &d.country, |d, v| d.country = v)}
             </div>
-            <div class="actions">
-                <button type="submit" class="primary" id="save" disabled=move || saving.get()>
-                    {move || if saving.get() { "Saving…" } else { "Save" }}
-                </button>
-                <button type="button" class="ghost" on:click=cancel>"Cancel"</button>
-            </div>
+            {form.actions(move || nav.set(id.map(View::Company).unwrap_or(View::Companies)))}
         </form>
     }
 }

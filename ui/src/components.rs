@@ -1,7 +1,9 @@
 //! Small pieces every screen shares.
 
 use crm_model::{ApiError, ListQuery, Page, SortDir};
-use leptos::prelude::*;
+use std::future::Future;
+
+use leptos::{prelude::*, task::spawn_local};
 
 use crate::format;
 
@@ -143,5 +145,88 @@ pub fn row_keys(ev: &leptos::ev::KeyboardEvent) {
     ev.prevent_default();
     if let Some(next) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
         let _ = next.focus();
+    }
+}
+
+/// The state every edit form has: the draft being typed, the error of the last save attempt and
+/// whether a save is under way. Signals are `Copy`, so the form is too.
+pub struct Form<T: Send + Sync + 'static> {
+    pub draft: RwSignal<T>,
+    pub error: RwSignal<Option<ApiError>>,
+    pub saving: RwSignal<bool>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Form<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: Send + Sync + 'static> Copy for Form<T> {}
+
+impl<T: Clone + Default + Send + Sync + 'static> Form<T> {
+    pub fn new() -> Self {
+        Form { draft: RwSignal::new(T::default()), error: RwSignal::new(None), saving: RwSignal::new(false) }
+    }
+
+    /// A [`TextField`] bound to one text of the draft. Typing clears that field's error.
+    pub fn field(
+        self,
+        label: &'static str,
+        name: &'static str,
+        kind: &'static str,
+        maxlength: usize,
+        get: fn(&T) -> &String,
+        set: fn(&mut T, String),
+    ) -> impl IntoView {
+        let Form { draft, error, .. } = self;
+        view! {
+            <TextField
+                label name kind maxlength required=name == "name"
+                value=Signal::derive(move || draft.with(|d| get(d).clone()))
+                on_input=move |text| {
+                    draft.update(|d| set(d, text));
+                    error.update(|e| if let Some(e) = e { e.fields.retain(|f| f.field != name) });
+                }
+                error=field_error(error, name)
+            />
+        }
+    }
+
+    /// The form's submit handler: sends the draft with `save` (once at a time), then calls `done`
+    /// with the saved record, or shows the error next to the fields.
+    pub fn on_submit<R: 'static, Fut: Future<Output = Result<R, ApiError>> + 'static>(
+        self,
+        save: impl Fn(T) -> Fut + Copy + 'static,
+        done: impl Fn(R) + Copy + 'static,
+    ) -> impl Fn(leptos::ev::SubmitEvent) + Copy + 'static {
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if self.saving.get_untracked() {
+                return;
+            }
+            self.saving.set(true);
+            let saving = save(self.draft.get_untracked());
+            spawn_local(async move {
+                let result = saving.await;
+                self.saving.set(false);
+                match result {
+                    Ok(record) => done(record),
+                    Err(error) => self.error.set(Some(error)),
+                }
+            });
+        }
+    }
+
+    /// The Save and Cancel buttons.
+    pub fn actions(self, cancel: impl Fn() + 'static) -> impl IntoView {
+        let saving = self.saving;
+        view! {
+            <div class="actions">
+                <button type="submit" class="primary" id="save" disabled=move || saving.get()>
+                    {move || if saving.get() { "Saving…" } else { "Save" }}
+                </button>
+                <button type="button" class="ghost" on:click=move |_| cancel()>"Cancel"</button>
+            </div>
+        }
     }
 }

@@ -1,13 +1,13 @@
 //! Contact screens: the list, the detail and the form with its company picker.
 
-use crm_model::{ApiError, CompanyRef, ContactInput, ContactRow, Id, ListQuery, limits};
+use crm_model::{CompanyRef, ContactInput, ContactRow, Id, ListQuery, limits};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api,
     app::{View, use_nav},
     companies::HistoryList,
-    components::{ErrorBanner, Pager, SortHeader, TextField, field_error, row_keys},
+    components::{ErrorBanner, Form, Pager, SortHeader, field_error, row_keys},
     format,
 };
 
@@ -186,18 +186,16 @@ pub fn ContactForm(
     company: Option<Id>,
 ) -> impl IntoView {
     let nav = use_nav();
-    let draft = RwSignal::new(ContactInput::default());
+    let form = Form::<ContactInput>::new();
     let linked = RwSignal::new(Vec::<CompanyRef>::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let saving = RwSignal::new(false);
     if let Some(id) = id {
         spawn_local(async move {
             match api::contact_get(id).await {
                 Ok(contact) => {
-                    draft.set(contact.to_input());
+                    form.draft.set(contact.to_input());
                     linked.set(contact.companies);
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => form.error.set(Some(e)),
             }
         });
     } else if let Some(company_id) = company {
@@ -207,60 +205,33 @@ pub fn ContactForm(
             }
         });
     }
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if saving.get_untracked() {
-            return;
-        }
-        let mut input = draft.get_untracked();
-        input.company_ids = linked.with_untracked(|l| l.iter().map(|c| c.id).collect());
-        saving.set(true);
-        spawn_local(async move {
-            let result = match id {
-                Some(id) => api::contact_update(id, &input).await,
-                None => api::contact_create(&input).await,
-            };
-            saving.set(false);
-            match result {
-                Ok(contact) => nav.set(View::Contact(contact.id)),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    let field = move |label: &'static str, name: &'static str, kind: &'static str, maxlength: usize, get: fn(&ContactInput) -> &String, set: fn(&mut ContactInput, String)| {
-        view! {
-            <TextField
-                label name kind maxlength
-                value=Signal::derive(move || draft.with(|d| get(d).clone()))
-                on_input=move |text| {
-                    draft.update(|d| set(d, text));
-                    error.update(|e| if let Some(e) = e { e.fields.retain(|f| f.field != name) });
+    let save = form.on_submit(
+        move |mut input: ContactInput| {
+            input.company_ids = linked.with_untracked(|l| l.iter().map(|c| c.id).collect());
+            async move {
+                match id {
+                    Some(id) => api::contact_update(id, &input).await,
+                    None => api::contact_create(&input).await,
                 }
-                error=field_error(error, name)
-            />
-        }
-    };
-    let cancel = move |_| nav.set(id.map(View::Contact).unwrap_or(View::Contacts));
+            }
+        },
+        move |contact| nav.set(View::Contact(contact.id)),
+    );
     view! {
         <header class="page-head"><h1>{if id.is_some() { "Edit contact" } else { "New contact" }}</h1></header>
-        <ErrorBanner error/>
+        <ErrorBanner error=form.error/>
         <form class="form card" id="contact-form" on:submit=save novalidate>
             <div class="grid">
-                {field("First name", "first_name", "text", limits::PERSON_NAME, |d| &d.first_name, |d, v| d.first_name = v)}
-                {field("Last name", "last_name", "text", limits::PERSON_NAME, |d| &d.last_name, |d, v| d.last_name = v)}
-                {field("Job title", "job_title", "text", limits::JOB_TITLE, |d| &d.job_title, |d, v| d.job_title = v)}
-                {field("Email", "email", "email", limits::EMAIL, |d| &d.email, |d, v| d.email = v)}
-                {field("Office phone", "office_phone", "tel", limits::PHONE, |d| &d.office_phone, |d, v| d.office_phone = v)}
-                {field("Mobile phone", "mobile_phone", "tel", limits::PHONE, |d| &d.mobile_phone, |d, v| d.mobile_phone = v)}
+                {form.field("First name", "first_name", "text", limits::PERSON_NAME, |d| &d.first_name, |d, v| d.first_name = v)}
+                {form.field("Last name", "last_name", "text", limits::PERSON_NAME, |d| &d.last_name, |d, v| d.last_name = v)}
+                {form.field("Job title", "job_title", "text", limits::JOB_TITLE, |d| &d.job_title, |d, v| d.job_title = v)}
+                {form.field("Email", "email", "email", limits::EMAIL, |d| &d.email, |d, v| d.email = v)}
+                {form.field("Office phone", "office_phone", "tel", limits::PHONE, |d| &d.office_phone, |d, v| d.office_phone = v)}
+                {form.field("Mobile phone", "mobile_phone", "tel", limits::PHONE, |d| &d.mobile_phone, |d, v| d.mobile_phone = v)}
             </div>
             <h2>"Companies"</h2>
-            <CompanyPicker linked error=field_error(error, "company_ids")/>
-            <div class="actions">
-                <button type="submit" class="primary" id="save" disabled=move || saving.get()>
-                    {move || if saving.get() { "Saving…" } else { "Save" }}
-                </button>
-                <button type="button" class="ghost" on:click=cancel>"Cancel"</button>
-            </div>
+            <CompanyPicker linked error=field_error(form.error, "company_ids")/>
+            {form.actions(move || nav.set(id.map(View::Contact).unwrap_or(View::Contacts)))}
         </form>
     }
 }

@@ -99,7 +99,9 @@ fn test() -> Result {
     step("End-to-end test in a real window (Xvfb + tauri-driver + WebKitWebDriver)");
     let display = Xvfb::start()?;
     exec(cargo()
-        .args(["test", "--package", "crm-tests", "--test", "e2e", "--", "--ignored", "--nocapture", "--test-threads", "1"])
+        // `--workspace` (not `--package`) so that features unify as in the run above and nothing
+        // is compiled twice.
+        .args(["test", "--workspace", "--test", "e2e", "--", "--ignored", "--nocapture", "--test-threads", "1"])
         .env("DISPLAY", &display.name)
         .env("CRM_APP", &app))?;
     drop(display);

@@ -28,6 +28,9 @@ impl Route {
     }
 }
 
+/// The wasm linker of Debian's `lld-22` package.
+const DEBIAN_WASM_LINKER: &str = "/usr/lib/llvm-22/bin/wasm-ld";
+
 const STATIC_FILES: &[&str] = &["index.html", "main.js", "styles.css"];
 
 pub fn build(route: Route, out: Option<PathBuf>) -> Result<PathBuf> {
@@ -53,6 +56,9 @@ pub fn build(route: Route, out: Option<PathBuf>) -> Result<PathBuf> {
                 .env("RUSTC", "/usr/bin/rustc")
                 .env("RUSTC_BOOTSTRAP", "1")
                 .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+                // rustc links wasm with `rust-lld`, which Debian does not ship; lld-22's `wasm-ld`
+                // is the same linker under its wasm name.
+                .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", DEBIAN_WASM_LINKER)
                 .env_remove("RUSTUP_TOOLCHAIN")
                 .env_remove("CARGO");
             (root.join("target/ui-debian"), command)

@@ -5,6 +5,15 @@ use uuid::Uuid;
 use super::types::{SELECT_COMPANY, SELECT_ROW, TABLE, company_from_row, company_row_from_row};
 use crate::{CoreError, Result, Store, sql};
 
+const LIST: sql::ListSpec<CompanyRow> = sql::ListSpec {
+    select: SELECT_ROW,
+    table: TABLE,
+    search: SEARCH,
+    sorts: SORTS,
+    default_sort: "name",
+    map: company_row_from_row,
+};
+
 /// Sort names the company list accepts, and their SQL.
 const SORTS: &[(&str, &str)] = &[
     ("customer_number", "customer_number"),
@@ -28,20 +37,7 @@ impl Store {
     }
 
     pub fn company_list(&self, query: &ListQuery) -> Result<Page<CompanyRow>> {
-        let limit = sql::page_limit(query)?;
-        let order = sql::order_by(query, SORTS, "name")?;
-        let search = query.search.trim();
-        let pattern = sql::like_prefix(search);
-        let rows = self
-            .conn
-            .prepare_cached(&format!("{SELECT_ROW} WHERE {SEARCH} ORDER BY {order} LIMIT ?3 OFFSET ?4"))?
-            .query_map(rusqlite::params![search, pattern, limit, query.offset], company_row_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let total: i64 = self
-            .conn
-            .prepare_cached(&format!("SELECT count(*) FROM company WHERE {SEARCH}"))?
-            .query_row(rusqlite::params![search, pattern], |r| r.get(0))?;
-        Ok(Page { rows, total: total as u64, offset: query.offset })
+        sql::list_page(&self.conn, &LIST, query)
     }
 
     pub fn company_history(&self, id: Uuid) -> Result<Vec<HistoryEntry>> {

@@ -144,12 +144,25 @@ fn update_logs_only_changed_fields_and_reads_back_as_history() {
     let unchanged = store.company_update(company.id, updated.fields.clone()).unwrap();
     assert_eq!(unchanged.updated_at, updated.updated_at, "saving without changes writes nothing");
 
+    store.company_update(company.id, CompanyInput { website: String::new(), ..updated.fields.clone() }).unwrap();
+
     let history = store.company_history(company.id).unwrap();
-    assert_eq!(history.len(), 12);
-    let newest: Vec<(&str, Option<&str>, Option<&str>)> =
-        history[..2].iter().map(|h| (h.user.as_str(), h.field.as_deref(), h.value.as_deref())).collect();
-    assert_eq!(newest, vec![("maria", Some("city"), Some("Dallas")), ("maria", Some("phone"), Some("+1 555 999 0000"))]);
-    assert!(history.iter().skip(2).all(|h| h.user == "tester" && h.op == "set"));
+    let summary: Vec<(&str, &str, Option<&str>, Option<&str>)> =
+        history.iter().map(|h| (h.user.as_str(), h.op.as_str(), h.field.as_deref(), h.value.as_deref())).collect();
+    assert_eq!(&summary[..3], &[
+        ("maria", "set", Some("website"), None),
+        ("maria", "set", Some("city"), Some("Dallas")),
+        ("maria", "set", Some("phone"), Some("+1 555 999 0000")),
+    ]);
+    assert_eq!(summary.len(), 13, "the ten creating changes follow");
+    assert!(summary[3..].iter().all(|(user, op, _, _)| *user == "tester" && *op == "create"));
+
+    // A create with empty fields lists only what was filled in; the log itself keeps every column.
+    let sparse = store.company_create(CompanyInput { name: "Sparse".into(), ..CompanyInput::default() }).unwrap();
+    let fields: Vec<Option<String>> = store.company_history(sparse.id).unwrap().into_iter().map(|h| h.field).collect();
+    assert_eq!(fields, [Some("customer_number".to_owned()), Some("name".to_owned())]);
+    let logged: i64 = store.conn.query_row("SELECT count(*) FROM change_log WHERE row_id = ?1", [sparse.id.to_string()], |r| r.get(0)).unwrap();
+    assert_eq!(logged, 10);
 }
 
 fn names(store: &Store, query: ListQuery) -> Vec<String> {

@@ -5,6 +5,15 @@ use uuid::Uuid;
 use super::types::{SELECT_CONTACT, SELECT_ROW, TABLE, contact_from_row, contact_row_from_row};
 use crate::{CoreError, Result, Store, sql};
 
+const LIST: sql::ListSpec<ContactRow> = sql::ListSpec {
+    select: SELECT_ROW,
+    table: TABLE,
+    search: SEARCH,
+    sorts: SORTS,
+    default_sort: "last_name",
+    map: contact_row_from_row,
+};
+
 const SORTS: &[(&str, &str)] = &[
     ("last_name", "last_name COLLATE NOCASE, first_name COLLATE NOCASE"),
     ("first_name", "first_name COLLATE NOCASE"),
@@ -39,20 +48,7 @@ impl Store {
     }
 
     pub fn contact_list(&self, query: &ListQuery) -> Result<Page<ContactRow>> {
-        let limit = sql::page_limit(query)?;
-        let order = sql::order_by(query, SORTS, "last_name")?;
-        let search = query.search.trim();
-        let pattern = sql::like_prefix(search);
-        let rows = self
-            .conn
-            .prepare_cached(&format!("{SELECT_ROW} WHERE {SEARCH} ORDER BY {order} LIMIT ?3 OFFSET ?4"))?
-            .query_map(rusqlite::params![search, pattern, limit, query.offset], contact_row_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let total: i64 = self
-            .conn
-            .prepare_cached(&format!("SELECT count(*) FROM contact WHERE {SEARCH}"))?
-            .query_row(rusqlite::params![search, pattern], |r| r.get(0))?;
-        Ok(Page { rows, total: total as u64, offset: query.offset })
+        sql::list_page(&self.conn, &LIST, query)
     }
 
     /// The contacts linked to one company, for the company screen.
