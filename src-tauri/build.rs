@@ -23,6 +23,13 @@ const COMMANDS: &[&str] = &[
     "contact_create",
     "contact_update",
     "contact_history",
+    "code_lists",
+    "code_save",
+    "user_create",
+    "user_update",
+    "note_create",
+    "note_list",
+    "note_search",
 ];
 
 fn main() {

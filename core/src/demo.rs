@@ -47,7 +47,7 @@ impl Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -55,7 +55,7 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 
     pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -101,6 +101,7 @@ impl Store {
                 postcode: format!("{postcode}{:02}", rng.below(100)),
                 region: region.into(),
                 country: country.into(),
+                ..CompanyInput::default()
             })?;
             for _ in 0..=rng.below(3) {
                 let first = rng.pick(FIRST_NAMES);

@@ -17,6 +17,10 @@ pub enum CoreError {
     #[error("{0}")]
     Conflict(String),
 
+    /// A business rule forbids the action (e.g. order entry on credit hold).
+    #[error("{0}")]
+    Blocked(String),
+
     #[error("The database could not be read or written: {0}")]
     Storage(#[from] rusqlite::Error),
 
@@ -48,6 +52,7 @@ impl CoreError {
             CoreError::Invalid(_) => ErrorKind::Invalid,
             CoreError::NotFound { .. } => ErrorKind::NotFound,
             CoreError::Conflict(_) => ErrorKind::Conflict,
+            CoreError::Blocked(_) => ErrorKind::Blocked,
             CoreError::Storage(_) | CoreError::Open { .. } | CoreError::Migration(_) => ErrorKind::Storage,
         }
     }

@@ -9,7 +9,7 @@ use crate::{Result, Store, hlc, time};
 impl Store {
     /// The newest `limit` changes of one row, newest first. The transaction that created the row
     /// reads as `op = "create"` and lists only the fields it filled in: the log keeps the empty
-    /// ones too (a replica needs every column), but "cleared phone" at creation is noise.
+    /// and zero ones too (a replica needs every column), but "cleared phone" at creation is noise.
     pub fn history(&self, table: &str, row_id: Uuid, limit: u32) -> Result<Vec<HistoryEntry>> {
         let mut select = self.conn.prepare_cached(
             "SELECT hlc, user_id, column_name, value, op,
@@ -37,6 +37,7 @@ impl Store {
             })
         })?;
         let entries = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(entries.into_iter().filter(|entry| !(entry.op == "create" && entry.value.is_none())).collect())
+        let is_default = |entry: &HistoryEntry| matches!(entry.value.as_deref(), None | Some("0"));
+        Ok(entries.into_iter().filter(|entry| !(entry.op == "create" && is_default(entry))).collect())
     }
 }

@@ -12,6 +12,7 @@
 //! operation is a method on [`Store`] that takes and returns `crm_model` wire types and fails with
 //! a typed [`CoreError`].
 
+pub mod codes;
 pub mod company;
 pub mod contact;
 pub mod demo;
@@ -19,12 +20,14 @@ mod error;
 pub mod hlc;
 pub mod history;
 mod migrate;
+pub mod note;
 pub mod numbering;
 mod store;
 mod sql;
 #[cfg(test)]
 mod testing;
 mod time;
+pub mod user;
 mod validate;
 pub mod write;
 

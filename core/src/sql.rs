@@ -1,7 +1,7 @@
 //! Small SQL helpers shared by the entity modules' queries.
 
 use crm_model::{ListQuery, Page, SortDir, limits};
-use rusqlite::{Connection, Row};
+use rusqlite::{Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use crate::{CoreError, Result};
@@ -75,4 +75,23 @@ pub(crate) fn list_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQu
         .prepare_cached(&format!("SELECT count(*) FROM {} WHERE {}", spec.table, spec.search))?
         .query_row(rusqlite::params![search, pattern], |r| r.get(0))?;
     Ok(Page { rows, total: total as u64, offset: query.offset })
+}
+
+/// Whether `table` has a row with this id (`table` is a code constant, never user input).
+pub(crate) fn exists(conn: &Connection, table: &str, id: Uuid) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?
+        .query_row([id.to_string()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// An optional id column read back.
+pub(crate) fn opt_id(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Uuid>> {
+    row.get_ref(index)?.as_str_or_null()?.map(parse_id).transpose()
+}
+
+/// The one row `select` (a statement with `?1` for the id) returns for `id`, or `NotFound`.
+pub(crate) fn get_by_id<T>(conn: &Connection, select: &str, table: &'static str, id: Uuid, map: fn(&Row<'_>) -> rusqlite::Result<T>) -> Result<T> {
+    conn.prepare_cached(select)?.query_row([id.to_string()], map).optional()?.ok_or_else(|| CoreError::not_found(table, id))
 }

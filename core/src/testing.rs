@@ -23,6 +23,7 @@ pub(crate) fn acme() -> CompanyInput {
         postcode: "78701".into(),
         region: "TX".into(),
         country: "United States".into(),
+        ..CompanyInput::default()
     }
 }
 
@@ -44,4 +45,11 @@ pub(crate) fn assert_invalid<T: std::fmt::Debug>(result: Result<T, CoreError>, f
     let names: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
     assert_eq!(names, fields);
     problems.into_iter().map(|p| p.message).collect()
+}
+
+/// Make the store's wall clock advance one second at every reading, so that consecutive writes get
+/// distinct, ordered times (real writes can share a millisecond).
+pub(crate) fn stepping_clock(store: &mut Store) {
+    let tick = std::sync::atomic::AtomicU64::new(1_700_000_000_000);
+    store.set_wall_clock(Box::new(move || tick.fetch_add(1_000, std::sync::atomic::Ordering::SeqCst)));
 }

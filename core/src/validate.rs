@@ -32,6 +32,40 @@ impl Validator {
         }
     }
 
+    /// Like [`Validator::text`] but for a text area: line breaks and tabs are allowed.
+    pub fn multiline(&mut self, field: &str, value: &mut String, max_chars: usize) {
+        let trimmed = value.trim();
+        if trimmed.len() != value.len() {
+            *value = trimmed.to_owned();
+        }
+        let n_chars = value.chars().count();
+        if n_chars > max_chars {
+            self.fail(field, format!("Too long: {n_chars} characters, at most {max_chars}."));
+        } else if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            self.fail(field, "Contains a control character.");
+        }
+        if value.is_empty() {
+            self.fail(field, "Required.");
+        }
+    }
+
+    /// `id`, when set, must name a row of `table`.
+    pub fn reference(&mut self, conn: &rusqlite::Connection, field: &str, table: &str, id: Option<uuid::Uuid>, what: &str) -> Result<()> {
+        if let Some(id) = id {
+            if !crate::sql::exists(conn, table, id)? {
+                self.fail(field, format!("No {what} with id {id} exists; it may have been deleted."));
+            }
+        }
+        Ok(())
+    }
+
+    /// A whole number in `range`.
+    pub fn range<T: PartialOrd + std::fmt::Display>(&mut self, field: &str, value: T, range: std::ops::RangeInclusive<T>) {
+        if !range.contains(&value) {
+            self.fail(field, format!("Must be between {} and {}.", range.start(), range.end()));
+        }
+    }
+
     pub fn required(&mut self, field: &str, value: &mut String, max_chars: usize) {
         self.text(field, value, max_chars);
         if value.is_empty() {

@@ -117,6 +117,14 @@ impl WriteTx<'_> {
         self.log(table, id, None, Value::Null)
     }
 
+    /// Set a *derived* column (such as a newest-note date) without logging it: every replica
+    /// recomputes derived columns from the logged data, so shipping them would only cause
+    /// conflicts. Does not touch `updated_at`.
+    pub fn set_derived(&mut self, table: &'static str, id: Uuid, column: &'static str, value: Value) -> Result<()> {
+        self.tx.prepare_cached(&format!("UPDATE {table} SET {column} = ?2 WHERE id = ?1"))?.execute(rusqlite::params![id.to_string(), value])?;
+        Ok(())
+    }
+
     fn log(&mut self, table: &str, row_id: Uuid, column: Option<&str>, value: Value) -> Result<()> {
         let op = if column.is_some() { "set" } else { "delete" };
         self.tx
@@ -143,4 +151,14 @@ impl WriteTx<'_> {
 /// set field read the same.
 pub fn text(value: &str) -> Value {
     Value::Text(value.to_owned())
+}
+
+/// An optional id as a column value (`NULL` when unset).
+pub fn opt_id(id: Option<Uuid>) -> Value {
+    id.map(|id| Value::Text(id.to_string())).unwrap_or(Value::Null)
+}
+
+/// An optional whole number as a column value.
+pub fn opt_int(n: Option<i64>) -> Value {
+    n.map(Value::Integer).unwrap_or(Value::Null)
 }

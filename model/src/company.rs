@@ -25,6 +25,29 @@ pub struct CompanyInput {
     pub region: String,
     #[serde(default)]
     pub country: String,
+    /// Terms of business (a `TermsCode` id).
+    #[serde(default)]
+    pub terms_code_id: Option<Id>,
+    /// Credit standing (a `CreditCode` id); its behaviour governs order entry.
+    #[serde(default)]
+    pub credit_code_id: Option<Id>,
+    /// Credit limit in minor units (cents); `None` means no limit is set.
+    #[serde(default)]
+    pub credit_limit_cents: Option<i64>,
+    /// Payment period in days; `None` means "as the terms code says".
+    #[serde(default)]
+    pub payment_days: Option<u32>,
+    #[serde(default)]
+    pub price_code: String,
+    /// Default invoice discount in basis points: 250 is 2.50 %.
+    #[serde(default)]
+    pub invoice_discount_bp: u32,
+    /// Inside sales rep (a `User` id).
+    #[serde(default)]
+    pub isr_id: Option<Id>,
+    /// Outside sales rep (a `User` id).
+    #[serde(default)]
+    pub osr_id: Option<Id>,
 }
 
 /// A company as the detail screen shows it.
@@ -36,6 +59,14 @@ pub struct Company {
     #[serde(flatten)]
     pub fields: CompanyInput,
     pub contact_count: u32,
+    /// The credit code and what it means for transactions, for the badge.
+    pub credit: Option<crate::CreditStanding>,
+    /// Display names of the coded fields above.
+    pub terms_code: Option<String>,
+    pub isr_name: Option<String>,
+    pub osr_name: Option<String>,
+    /// When the newest note about this company was written (RFC 3339).
+    pub newest_note_at: Option<String>,
     /// RFC 3339 timestamps.
     pub created_at: String,
     pub updated_at: String,
@@ -52,6 +83,7 @@ pub struct CompanyRow {
     pub city: String,
     pub region: String,
     pub country: String,
+    pub newest_note_at: Option<String>,
 }
 
 impl From<&Company> for CompanyRow {
@@ -66,9 +98,10 @@ impl From<&Company> for CompanyRow {
             city: f.city.clone(),
             region: f.region.clone(),
             country: f.country.clone(),
+            newest_note_at: company.newest_note_at.clone(),
         }
     }
 }
 
 /// Sortable columns of the company list, as accepted in `ListQuery::sort`.
-pub const COMPANY_SORTS: &[&str] = &["customer_number", "name", "city", "region", "country", "updated_at"];
+pub const COMPANY_SORTS: &[&str] = &["customer_number", "name", "city", "region", "country", "updated_at", "newest_note_at"];

@@ -11,8 +11,10 @@ pub enum ErrorKind {
     Invalid,
     /// The record asked for does not exist.
     NotFound,
-    /// The write conflicts with existing data (e.g. a duplicate link).
+    /// The write conflicts with existing data (e.g. a duplicate code).
     Conflict,
+    /// A business rule forbids the action (e.g. order entry for a customer on credit hold).
+    Blocked,
     /// The database could not be read or written (disk full, file locked, corrupt file).
     Storage,
     /// A bug: something that should not happen. The message is still shown to the user.

@@ -8,17 +8,24 @@
 //! One module per CRM entity, each holding the input type (what a form sends), the record type
 //! (what a detail screen shows) and the row type (what a list shows).
 
+pub mod codes;
 pub mod company;
 pub mod contact;
 pub mod error;
 pub mod history;
 pub mod list;
+pub mod money;
+pub mod note;
+pub mod user;
 
+pub use codes::{CodeInput, CodeKind, CodeLists, CreditBehaviour, CreditCode, CreditStanding, NoteType, OrderEntry, TermsCode};
 pub use company::{Company, CompanyInput, CompanyRow};
 pub use contact::{CompanyRef, Contact, ContactInput, ContactRow};
 pub use error::{ApiError, ErrorKind, FieldError};
 pub use history::{AppInfo, HistoryEntry};
 pub use list::{ListQuery, Page, SortDir};
+pub use note::{Note, NoteHit, NoteInput, NoteSubject};
+pub use user::{User, UserInput};
 
 /// Row identifiers are UUIDv7 (time-ordered, generated on any device without coordination).
 pub type Id = uuid::Uuid;
@@ -37,6 +44,14 @@ pub mod limits {
     pub const REGION: usize = 100;
     pub const COUNTRY: usize = 100;
     pub const JOB_TITLE: usize = 100;
+    pub const CODE: usize = 40;
+    pub const DESCRIPTION: usize = 200;
+    pub const PRICE_CODE: usize = 20;
+    /// A note can hold a long meeting report, not a document.
+    pub const NOTE_BODY: usize = 20_000;
+    /// Largest credit limit: one trillion in major units, far below i64 overflow in sums.
+    pub const CREDIT_LIMIT_CENTS: i64 = 100_000_000_000_000;
+    pub const PAYMENT_DAYS: u32 = 3650;
     /// Largest page a list command returns; the UI shows what is visible, the core pages.
     pub const PAGE_MAX: u32 = 500;
 }

@@ -8,8 +8,8 @@ use std::sync::Mutex;
 
 use crm_core::Store;
 use crm_model::{
-    ApiError, AppInfo, Company, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow, HistoryEntry, Id, ListQuery,
-    Page,
+    ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow,
+    HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, User, UserInput,
 };
 use tauri::State;
 
@@ -106,10 +106,75 @@ pub(crate) async fn contact_history(state: State<'_, AppState>, id: Id) -> Reply
     state.with(|store| store.contact_history(id))
 }
 
+#[tauri::command]
+pub(crate) async fn code_lists(state: State<'_, AppState>) -> Reply<CodeLists> {
+    state.with(|store| store.code_lists())
+}
+
+#[tauri::command]
+pub(crate) async fn code_save(state: State<'_, AppState>, kind: CodeKind, id: Option<Id>, input: CodeInput) -> Reply<CodeLists> {
+    state.with(|store| store.code_save(kind, id, input))
+}
+
+#[tauri::command]
+pub(crate) async fn user_create(state: State<'_, AppState>, input: UserInput) -> Reply<User> {
+    state.with(|store| store.user_create(input))
+}
+
+#[tauri::command]
+pub(crate) async fn user_update(state: State<'_, AppState>, id: Id, input: UserInput) -> Reply<User> {
+    state.with(|store| store.user_update(id, input))
+}
+
+#[tauri::command]
+pub(crate) async fn note_create(state: State<'_, AppState>, input: NoteInput) -> Reply<Note> {
+    state.with(|store| store.note_create(input))
+}
+
+#[tauri::command]
+pub(crate) async fn note_list(state: State<'_, AppState>, subject: NoteSubject) -> Reply<Vec<Note>> {
+    state.with(|store| store.notes_of(subject))
+}
+
+#[tauri::command]
+pub(crate) async fn note_search(state: State<'_, AppState>, text: String) -> Reply<Vec<NoteHit>> {
+    state.with(|store| store.note_search(&text, 50))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crm_model::ErrorKind;
+
+    /// The command list exists three times (the handler in lib.rs, the permission list in
+    /// build.rs, the grant in the capability): they must agree, or a command is either not
+    /// callable or not registered.
+    #[test]
+    fn handler_permissions_and_capability_list_the_same_commands() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |file: &str| std::fs::read_to_string(dir.join(file)).unwrap();
+        let lib = read("src/lib.rs");
+        let block = &lib[lib.find("generate_handler![").unwrap()..];
+        let block = &block[..block.find(']').unwrap()];
+        let mut handler: Vec<String> = block.split("commands::").skip(1).map(|rest| rest.split(',').next().unwrap().trim().to_owned()).collect();
+        let build = read("build.rs");
+        let list = &build[build.find("const COMMANDS").unwrap()..];
+        let list = &list[..list.find("];").unwrap()];
+        let mut declared: Vec<String> = list.split('"').skip(1).step_by(2).map(str::to_owned).collect();
+        let capability: serde_json::Value = serde_json::from_str(&read("capabilities/main.json")).unwrap();
+        let mut granted: Vec<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().trim_start_matches("allow-").replace('-', "_"))
+            .collect();
+        for list in [&mut handler, &mut declared, &mut granted] {
+            list.sort();
+        }
+        assert!(declared.len() >= 20, "{declared:?}");
+        assert_eq!(handler, declared, "generate_handler! and build.rs COMMANDS differ");
+        assert_eq!(granted, declared, "capabilities/main.json and build.rs COMMANDS differ");
+    }
 
     #[test]
     fn a_store_that_failed_to_open_answers_every_command_with_its_reason() {

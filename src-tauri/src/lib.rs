@@ -45,6 +45,13 @@ pub fn run() {
             commands::contact_create,
             commands::contact_update,
             commands::contact_history,
+            commands::code_lists,
+            commands::code_save,
+            commands::user_create,
+            commands::user_update,
+            commands::note_create,
+            commands::note_list,
+            commands::note_search,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the Tauri runtime failed to start");

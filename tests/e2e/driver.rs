@@ -130,8 +130,44 @@ impl App {
         }
     }
 
+    /// Click the first element matching `css` whose text contains `text`.
+    pub async fn click_text(&self, css: &str, text: &str) {
+        let started = Instant::now();
+        while started.elapsed() < TIMEOUT {
+            for element in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+                if element.text().await.unwrap_or_default().contains(text) {
+                    element.click().await.unwrap_or_else(|e| panic!("clicking {css} {text:?}: {e}"));
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.screenshot("failure").await;
+        panic!("no {css} with text {text:?}");
+    }
+
+    /// Choose the option whose label contains `label` in the drop-down `css`, as a user would.
+    pub async fn choose(&self, css: &str, label: &str) {
+        let select = self.wait_for(css).await;
+        let started = Instant::now();
+        let xpath = format!(".//option[contains(., '{label}')]");
+        while select.find(Locator::XPath(&xpath)).await.is_err() {
+            assert!(started.elapsed() < TIMEOUT, "{css} never offered {label:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        select.select_by(Locator::XPath(&xpath)).await.unwrap_or_else(|e| panic!("choosing {label:?} in {css}: {e}"));
+    }
+
+    /// Click `css`, finding it again if the page re-rendered it between finding and clicking.
     pub async fn click(&self, css: &str) {
-        self.wait_for(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+        let started = Instant::now();
+        loop {
+            match self.wait_for(css).await.click().await {
+                Ok(()) => return,
+                Err(error) if started.elapsed() > TIMEOUT => panic!("clicking {css}: {error}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {

@@ -65,9 +65,52 @@ async fn create_a_company_restart_and_find_it_again() {
     app.wait_text(".links", COMPANY).await;
     app.screenshot("04-contact").await;
 
+    // A user to act as sales rep, then the company's credit standing and rep through its form.
+    app.click_text(".nav-item", "Settings").await;
+    app.type_into("#user-name", "Maria Santos").await;
+    app.type_into("#user-email", "maria@keel.example").await;
+    app.click("#add-user").await;
+    app.wait_text("#users", "Maria Santos").await;
+    app.screenshot("05-settings").await;
+
+    app.click_text(".nav-item", "Companies").await;
+    app.click("#company-table tbody td.strong").await;
+    app.click("#edit-company").await;
+    app.wait_value("#field-city", "Dallas").await;
+    app.choose("#credit_code_id", "Credit Hold").await;
+    app.choose("#isr_id", "Maria Santos").await;
+    app.type_into("#field-credit_limit_cents", "12,500").await;
+    app.type_into("#field-invoice_discount_bp", "2.5x").await;
+    app.click("#save").await;
+    app.wait_text(".field-error[data-field=invoice_discount_bp]", "is not a percentage").await;
+    let discount = app.wait_for("#field-invoice_discount_bp").await;
+    discount.clear().await.unwrap();
+    discount.send_keys("2.5").await.unwrap();
+    app.click("#save").await;
+    app.wait_text("#credit-badge", "Credit Hold").await;
+    app.wait_text("#commercial", "12,500.00").await;
+    app.wait_text("#commercial", "2.50 %").await;
+    app.wait_text("#commercial", "Maria Santos").await;
+
+    // A note with a type and an author lands in the timeline and in the knowledge-base search.
+    app.type_into("#note-body", "Met the buyer about the spring order.\nQuote due Friday.").await;
+    app.choose("#note-type", "Meeting").await;
+    app.choose("#note-author", "Maria Santos").await;
+    app.click("#add-note").await;
+    app.wait_text("#notes .timeline", "spring order").await;
+    app.wait_text("#notes .timeline", "Meeting").await;
+    app.wait_text("#newest-note", "/20").await;
+    app.screenshot("06-company-credit-notes").await;
+    app.click_text(".nav-item", "Notes").await;
+    app.type_into("#note-search", "spri").await;
+    app.wait_text("#note-hits", COMPANY).await;
+    app.screenshot("07-note-search").await;
+    app.click("#note-hits li").await;
+    app.wait_text("#company-name", COMPANY).await;
+
     app.click(".nav-item:first-of-type").await;
     app.wait_text("#company-table", COMPANY).await;
-    app.screenshot("05-list").await;
+    app.screenshot("08-list").await;
     app.quit().await;
 
     // Second run on the same file: the company is still there and can be found by search.
@@ -88,7 +131,7 @@ async fn create_a_company_restart_and_find_it_again() {
     assert_eq!(rows.len(), 1);
     app.type_into("#company-search", "x").await;
     app.wait_text(".pad", "No company matches your search.").await;
-    app.screenshot("06-after-restart").await;
+    app.screenshot("09-after-restart").await;
     app.quit().await;
 
     // The demo data button fills an empty database.
@@ -97,6 +140,6 @@ async fn create_a_company_restart_and_find_it_again() {
     app.click("#load-demo").await;
     app.wait_text(".pager", "of 60").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    app.screenshot("07-demo").await;
+    app.screenshot("10-demo").await;
     app.quit().await;
 }

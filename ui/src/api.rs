@@ -2,8 +2,8 @@
 //! components never pass command names or JSON around themselves.
 
 use crm_model::{
-    ApiError, AppInfo, Company, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow, ErrorKind, HistoryEntry, Id,
-    ListQuery, Page,
+    ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow,
+    ErrorKind, HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, User, UserInput,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -112,4 +112,47 @@ pub async fn contact_update(id: Id, input: &ContactInput) -> ApiResult<Contact> 
 
 pub async fn contact_history(id: Id) -> ApiResult<Vec<HistoryEntry>> {
     call("contact_history", &ById { id }).await
+}
+
+#[derive(Serialize)]
+struct SaveCode<'a> {
+    kind: CodeKind,
+    id: Option<Id>,
+    input: &'a CodeInput,
+}
+#[derive(Serialize)]
+struct BySubject {
+    subject: NoteSubject,
+}
+#[derive(Serialize)]
+struct Search<'a> {
+    text: &'a str,
+}
+
+pub async fn code_lists() -> ApiResult<CodeLists> {
+    call("code_lists", &NoArgs {}).await
+}
+
+pub async fn code_save(kind: CodeKind, id: Option<Id>, input: &CodeInput) -> ApiResult<CodeLists> {
+    call("code_save", &SaveCode { kind, id, input }).await
+}
+
+pub async fn user_create(input: &UserInput) -> ApiResult<User> {
+    call("user_create", &Create { input }).await
+}
+
+pub async fn user_update(id: Id, input: &UserInput) -> ApiResult<User> {
+    call("user_update", &Update { id, input }).await
+}
+
+pub async fn note_create(input: &NoteInput) -> ApiResult<Note> {
+    call("note_create", &Create { input }).await
+}
+
+pub async fn note_list(subject: NoteSubject) -> ApiResult<Vec<Note>> {
+    call("note_list", &BySubject { subject }).await
+}
+
+pub async fn note_search(text: &str) -> ApiResult<Vec<NoteHit>> {
+    call("note_search", &Search { text }).await
 }

@@ -3,7 +3,7 @@
 use crm_model::Id;
 use leptos::prelude::*;
 
-use crate::{api, companies, contacts};
+use crate::{api, companies, contacts, notes, settings};
 
 /// What the main area shows. Held in a context signal: navigating is setting it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,10 @@ pub enum View {
     /// A new contact, optionally already linked to a company.
     NewContact(Option<Id>),
     EditContact(Id),
+    /// Full-text search over every note.
+    Notes,
+    /// Users and the editable code lists.
+    Settings,
 }
 
 impl View {
@@ -25,6 +29,8 @@ impl View {
         match self {
             View::Companies | View::Company(_) | View::NewCompany | View::EditCompany(_) => Section::Companies,
             View::Contacts | View::Contact(_) | View::NewContact(_) | View::EditContact(_) => Section::Contacts,
+            View::Notes => Section::Notes,
+            View::Settings => Section::Settings,
         }
     }
 }
@@ -33,6 +39,8 @@ impl View {
 enum Section {
     Companies,
     Contacts,
+    Notes,
+    Settings,
 }
 
 /// Navigation handle for components: `use_nav().set(View::Contacts)`.
@@ -57,6 +65,8 @@ pub fn App() -> impl IntoView {
                     View::Contact(id) => view! { <contacts::ContactDetail id/> }.into_any(),
                     View::NewContact(company) => view! { <contacts::ContactForm id=None company/> }.into_any(),
                     View::EditContact(id) => view! { <contacts::ContactForm id=Some(id) company=None/> }.into_any(),
+                    View::Notes => notes::NoteSearch().into_any(),
+                    View::Settings => settings::Settings().into_any(),
                 }}
             </main>
         </div>
@@ -84,6 +94,8 @@ fn Sidebar() -> impl IntoView {
             <div class="brand"><img src="icon.png" alt="" width="28" height="28"/><span>"Keel CRM"</span></div>
             {item("Companies", Section::Companies, View::Companies)}
             {item("Contacts", Section::Contacts, View::Contacts)}
+            {item("Notes", Section::Notes, View::Notes)}
+            {item("Settings", Section::Settings, View::Settings)}
             <div class="sidebar-foot">
                 {move || info.get().map(|info| match info {
                     Ok(info) => view! {

@@ -1,14 +1,15 @@
 //! Company screens: the list, the detail (with its contacts and history) and the form.
 
-use crm_model::{ApiError, CompanyInput, CompanyRow, HistoryEntry, Id, ListQuery, limits};
+use crm_model::{ApiError, CompanyInput, CompanyRow, ErrorKind, FieldError, HistoryEntry, Id, ListQuery, NoteSubject, limits, money};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api,
     app::{View, use_nav},
-    components::{ErrorBanner, Form, Pager, SortHeader, row_keys},
+    components::{ErrorBanner, Form, IdSelect, Pager, SortHeader, TextField, field_error, row_keys},
     contacts::ContactTable,
     format,
+    notes::NotesCard,
 };
 
 #[component]
@@ -96,6 +97,7 @@ pub fn CompanyTable(
                     <SortHeader label="City" key="city" query default_key="name"/>
                     <SortHeader label="State / region" key="region" query default_key="name"/>
                     <SortHeader label="Country" key="country" query default_key="name"/>
+                    <SortHeader label="Newest note" key="newest_note_at" query default_key="name"/>
                 </tr>
             </thead>
             <tbody>
@@ -110,6 +112,7 @@ pub fn CompanyTable(
                             <td>{row.city}</td>
                             <td>{row.region}</td>
                             <td>{row.country}</td>
+                            <td>{row.newest_note_at.as_deref().map(format::local_date).unwrap_or_default()}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -126,14 +129,14 @@ pub fn CompanyDetail(
     id: Id,
 ) -> impl IntoView {
     let nav = use_nav();
-    let company = LocalResource::new(move || api::company_get(id));
+    let record = LocalResource::new(move || api::company_get(id));
     let contacts = LocalResource::new(move || api::company_contacts(id));
     let history = LocalResource::new(move || api::company_history(id));
     view! {
         <button class="link back" on:click=move |_| nav.set(View::Companies)>"← Companies"</button>
         <Suspense fallback=|| view! { <p class="muted pad">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match company.await {
+                match record.await {
                     Err(error) => view! { <div class="banner error" role="alert">{error.message}</div> }.into_any(),
                     Ok(company) => {
                         let f = company.fields.clone();
@@ -142,7 +145,9 @@ pub fn CompanyDetail(
                         view! {
                             <header class="page-head">
                                 <div>
-                                    <h1 id="company-name">{f.name.clone()}</h1>
+                                    <h1 id="company-name">{f.name.clone()} {company.credit.clone().map(|credit| view! {
+                                        <span id="credit-badge" class=format!("badge credit-{}", credit.behaviour.as_str()) title=credit.behaviour.label()>{credit.code}</span>
+                                    })}</h1>
                                     <p class="muted">"Customer " <span class="mono" id="customer-number">{company.customer_number.clone()}</span></p>
                                 </div>
                                 <button id="edit-company" on:click=move |_| nav.set(View::EditCompany(id))>"Edit"</button>
@@ -161,6 +166,20 @@ pub fn CompanyDetail(
                                     </dl>
                                 </section>
                                 <section class="card">
+                                    <h2>"Terms and credit"</h2>
+                                    <dl class="facts" id="commercial">
+                                        <dt>"Credit code"</dt><dd>{company.credit.clone().map(|c| format!("{} · {}", c.code, c.behaviour.label())).unwrap_or_else(|| "—".into())}</dd>
+                                        <dt>"Terms"</dt><dd>{company.terms_code.clone().unwrap_or_else(|| "—".into())}</dd>
+                                        <dt>"Credit limit"</dt><dd>{f.credit_limit_cents.map(crm_model::money::format_cents).unwrap_or_else(|| "—".into())}</dd>
+                                        <dt>"Payment period"</dt><dd>{f.payment_days.map(|d| format!("{d} days")).unwrap_or_else(|| "—".into())}</dd>
+                                        <dt>"Price code"</dt><dd>{or_dash(f.price_code.clone())}</dd>
+                                        <dt>"Invoice discount"</dt><dd>{format!("{} %", crm_model::money::format_bp(f.invoice_discount_bp))}</dd>
+                                        <dt>"Inside sales rep"</dt><dd>{company.isr_name.clone().unwrap_or_else(|| "—".into())}</dd>
+                                        <dt>"Outside sales rep"</dt><dd>{company.osr_name.clone().unwrap_or_else(|| "—".into())}</dd>
+                                        <dt>"Newest note"</dt><dd id="newest-note">{company.newest_note_at.as_deref().map(format::local_time).unwrap_or_else(|| "—".into())}</dd>
+                                    </dl>
+                                </section>
+                                <section class="card">
                                     <div class="card-head">
                                         <h2>"Contacts"</h2>
                                         <button class="ghost" id="add-contact" on:click=move |_| nav.set(View::NewContact(Some(id)))>"Add contact"</button>
@@ -171,6 +190,7 @@ pub fn CompanyDetail(
                                         Err(error) => view! { <p class="error">{error.message}</p> }.into_any(),
                                     })}
                                 </section>
+                                <NotesCard subject=NoteSubject::Company(id) on_added=Callback::new(move |_| record.refetch())/>
                                 <section class="card wide">
                                     <h2>"History"</h2>
                                     {move || history.get().map(|result| match result {
@@ -222,23 +242,84 @@ pub fn CompanyForm(
 ) -> impl IntoView {
     let nav = use_nav();
     let form = Form::<CompanyInput>::new();
+    let lists = LocalResource::new(api::code_lists);
+    // Numbers are typed as text and parsed on save, so a half-typed "12,5" is not lost.
+    let credit_limit = RwSignal::new(String::new());
+    let payment_days = RwSignal::new(String::new());
+    let discount = RwSignal::new(String::new());
+    let (terms, credit, isr, osr) = (RwSignal::new(None), RwSignal::new(None), RwSignal::new(None), RwSignal::new(None));
     if let Some(id) = id {
         spawn_local(async move {
             match api::company_get(id).await {
-                Ok(company) => form.draft.set(company.fields),
+                Ok(company) => {
+                    let f = &company.fields;
+                    credit_limit.set(f.credit_limit_cents.map(money::format_cents).unwrap_or_default());
+                    payment_days.set(f.payment_days.map(|d| d.to_string()).unwrap_or_default());
+                    discount.set(if f.invoice_discount_bp == 0 { String::new() } else { money::format_bp(f.invoice_discount_bp) });
+                    terms.set(f.terms_code_id);
+                    credit.set(f.credit_code_id);
+                    isr.set(f.isr_id);
+                    osr.set(f.osr_id);
+                    form.draft.set(company.fields);
+                }
                 Err(e) => form.error.set(Some(e)),
             }
         });
     }
     let save = form.on_submit(
-        move |input: CompanyInput| async move {
-            match id {
-                Some(id) => api::company_update(id, &input).await,
-                None => api::company_create(&input).await,
+        move |mut input: CompanyInput| {
+            let mut problems = Vec::new();
+            let mut problem = |field: &str, message: String| problems.push(FieldError { field: field.into(), message });
+            match money::parse_cents(&credit_limit.get_untracked()) {
+                Ok(cents) => input.credit_limit_cents = cents,
+                Err(message) => problem("credit_limit_cents", message),
+            }
+            let days = payment_days.get_untracked();
+            match days.trim() {
+                "" => input.payment_days = None,
+                text => match text.parse() {
+                    Ok(days) => input.payment_days = Some(days),
+                    Err(_) => problem("payment_days", format!("{text:?} is not a number of days.")),
+                },
+            }
+            match money::parse_percent_bp(&discount.get_untracked()) {
+                Ok(bp) => input.invoice_discount_bp = bp,
+                Err(message) => problem("invoice_discount_bp", message),
+            }
+            (input.terms_code_id, input.credit_code_id) = (terms.get_untracked(), credit.get_untracked());
+            (input.isr_id, input.osr_id) = (isr.get_untracked(), osr.get_untracked());
+            async move {
+                if !problems.is_empty() {
+                    return Err(ApiError { kind: ErrorKind::Invalid, message: "Some numbers could not be read.".into(), fields: problems });
+                }
+                match id {
+                    Some(id) => api::company_update(id, &input).await,
+                    None => api::company_create(&input).await,
+                }
             }
         },
         move |company| nav.set(View::Company(company.id)),
     );
+    let choices = move |pick: fn(&crm_model::CodeLists) -> Vec<(Id, String)>| {
+        Signal::derive(move || lists.get().and_then(Result::ok).map(|l| pick(&l)).unwrap_or_default())
+    };
+    let number = move |label: &'static str, name: &'static str, value: RwSignal<String>| {
+        view! {
+            <TextField label name maxlength=24 value on_input=move |text| {
+                value.set(text);
+                form.error.update(|e| if let Some(e) = e { e.fields.retain(|f| f.field != name) });
+            } error=field_error(form.error, name)/>
+        }
+    };
+    let select = move |label: &'static str, name: &'static str, value: RwSignal<Option<Id>>, options: Signal<Vec<(Id, String)>>| {
+        view! {
+            <div class="field">
+                <label for=name>{label}</label>
+                <IdSelect id=name placeholder="—" value options/>
+                <p class="field-error" data-field=name role="alert">{move || field_error(form.error, name).get()}</p>
+            </div>
+        }
+    };
     view! {
         <header class="page-head"><h1>{if id.is_some() { "Edit company" } else { "New company" }}</h1></header>
         <ErrorBanner error=form.error/>
@@ -256,6 +337,17 @@ pub fn CompanyForm(
                 {form.field("Postcode", "postcode", "text", limits::POSTCODE, |d| &d.postcode, |d, v| d.postcode = v)}
                 {form.field("State / region", "region", "text", limits::REGION, |d| &d.region, |d, v| d.region = v)}
                 {form.field("Country", "country", "text", limits::COUNTRY, |d| &d.country, |d, v| d.country = v)}
+            </div>
+            <h2>"Terms and credit"</h2>
+            <div class="grid">
+                {select("Credit code", "credit_code_id", credit, choices(|l| l.credit.iter().filter(|c| c.active).map(|c| (c.id, format!("{} ({})", c.code, c.behaviour.label()))).collect()))}
+                {select("Terms", "terms_code_id", terms, choices(|l| l.terms.iter().filter(|t| t.active).map(|t| (t.id, format!("{} · {}", t.code, t.description))).collect()))}
+                {number("Credit limit", "credit_limit_cents", credit_limit)}
+                {number("Payment period (days)", "payment_days", payment_days)}
+                {form.field("Price code", "price_code", "text", limits::PRICE_CODE, |d| &d.price_code, |d, v| d.price_code = v)}
+                {number("Invoice discount %", "invoice_discount_bp", discount)}
+                {select("Inside sales rep", "isr_id", isr, choices(|l| l.users.iter().filter(|u| u.active).map(|u| (u.id, u.name.clone())).collect()))}
+                {select("Outside sales rep", "osr_id", osr, choices(|l| l.users.iter().filter(|u| u.active).map(|u| (u.id, u.name.clone())).collect()))}
             </div>
             {form.actions(move || nav.set(id.map(View::Company).unwrap_or(View::Companies)))}
         </form>

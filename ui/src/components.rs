@@ -1,6 +1,6 @@
 //! Small pieces every screen shares.
 
-use crm_model::{ApiError, ListQuery, Page, SortDir};
+use crm_model::{ApiError, Id, ListQuery, Page, SortDir};
 use std::future::Future;
 
 use leptos::{prelude::*, task::spawn_local};
@@ -48,6 +48,29 @@ pub fn TextField(
             />
             <p class="field-error" id=error_id data-field=name role="alert">{move || error.get()}</p>
         </div>
+    }
+}
+
+/// A drop-down of records by id, with an empty choice.
+#[component]
+pub fn IdSelect(
+    /// The element id (also the label's `for`).
+    id: &'static str,
+    /// The text of the empty choice.
+    placeholder: &'static str,
+    /// The chosen id.
+    value: RwSignal<Option<Id>>,
+    /// The choices as `(id, label)`.
+    #[prop(into)]
+    options: Signal<Vec<(Id, String)>>,
+) -> impl IntoView {
+    view! {
+        <select id=id aria-label=placeholder on:change=move |ev| value.set(event_target_value(&ev).parse().ok())>
+            <option value="" selected=move || value.get().is_none()>{placeholder}</option>
+            {move || options.get().into_iter().map(|(option_id, label)| view! {
+                <option value=option_id.to_string() selected=move || value.get() == Some(option_id)>{label}</option>
+            }).collect_view()}
+        </select>
     }
 }
 

@@ -1,6 +1,6 @@
 //! Contact screens: the list, the detail and the form with its company picker.
 
-use crm_model::{CompanyRef, ContactInput, ContactRow, Id, ListQuery, limits};
+use crm_model::{CompanyRef, ContactInput, ContactRow, Id, ListQuery, NoteSubject, limits};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
@@ -9,6 +9,7 @@ use crate::{
     companies::HistoryList,
     components::{ErrorBanner, Form, Pager, SortHeader, field_error, row_keys},
     format,
+    notes::NotesCard,
 };
 
 #[component]
@@ -159,6 +160,7 @@ pub fn ContactDetail(
                                     }.into_any()
                                 }}
                             </section>
+                            <NotesCard subject=NoteSubject::Contact(id)/>
                             <section class="card wide">
                                 <h2>"History"</h2>
                                 {move || history.get().map(|result| match result {

@@ -2,15 +2,7 @@
 
 /// `1234567` as `1,234,567`.
 pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crm_model::money::group_thousands(n)
 }
 
 /// An RFC 3339 UTC timestamp in the user's local time zone and locale.
@@ -23,6 +15,18 @@ pub fn local_time(rfc3339: &str) -> String {
         }
     }
     rfc3339.replacen('T', " ", 1).trim_end_matches('Z').split('.').next().unwrap_or(rfc3339).to_owned() + " UTC"
+}
+
+/// The date part of an RFC 3339 timestamp, in the user's locale.
+pub fn local_date(rfc3339: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+        if !date.get_time().is_nan() {
+            return String::from(date.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED));
+        }
+    }
+    rfc3339.split('T').next().unwrap_or(rfc3339).to_owned()
 }
 
 /// "First Last", or whichever of the two is set.

@@ -13,6 +13,8 @@ pub mod companies;
 pub mod components;
 pub mod contacts;
 pub mod format;
+pub mod notes;
+pub mod settings;
 
 pub use app::App;
 

@@ -15,6 +15,7 @@ fn row(number: &str, name: &str) -> CompanyRow {
         city: "Austin".into(),
         region: "TX".into(),
         country: "United States".into(),
+        newest_note_at: Some("2026-11-20T09:30:00.000Z".into()),
     }
 }
 

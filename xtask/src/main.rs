@@ -72,7 +72,9 @@ fn cargo() -> Command {
 
 fn build_app() -> Result<PathBuf> {
     step("Building the desktop app");
-    exec(cargo().args(["build", "--package", "crm-desktop", "--bin", "crm"]))?;
+    // `--workspace --all-targets` unifies dependency features exactly as `cargo test --workspace`
+    // does, so the app reuses the test build's compiled Tauri instead of building it a second time.
+    exec(cargo().args(["build", "--workspace", "--all-targets"]))?;
     Ok(root().join("target/debug").join(format!("crm{}", env::consts::EXE_SUFFIX)))
 }
 

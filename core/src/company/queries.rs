@@ -1,9 +1,8 @@
 use crm_model::{Company, CompanyRow, HistoryEntry, ListQuery, Page};
-use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
 use super::types::{SELECT_COMPANY, SELECT_ROW, TABLE, company_from_row, company_row_from_row};
-use crate::{CoreError, Result, Store, sql};
+use crate::{Result, Store, sql};
 
 const LIST: sql::ListSpec<CompanyRow> = sql::ListSpec {
     select: SELECT_ROW,
@@ -22,6 +21,7 @@ const SORTS: &[(&str, &str)] = &[
     ("region", "region COLLATE NOCASE"),
     ("country", "country COLLATE NOCASE"),
     ("updated_at", "updated_at"),
+    ("newest_note_at", "newest_note_at"),
 ];
 
 /// Matches the search box against the start of the name, the customer number or the email.
@@ -29,11 +29,7 @@ const SEARCH: &str = "(?1 = '' OR name LIKE ?2 ESCAPE '\\' OR customer_number LI
 
 impl Store {
     pub fn company_get(&self, id: Uuid) -> Result<Company> {
-        self.conn
-            .prepare_cached(&format!("{SELECT_COMPANY} WHERE id = ?1"))?
-            .query_row([id.to_string()], company_from_row)
-            .optional()?
-            .ok_or_else(|| CoreError::not_found(TABLE, id))
+        sql::get_by_id(&self.conn, &format!("{SELECT_COMPANY} WHERE c.id = ?1"), TABLE, id, company_from_row)
     }
 
     pub fn company_list(&self, query: &ListQuery) -> Result<Page<CompanyRow>> {

@@ -1,7 +1,11 @@
-use crm_model::{Company, CompanyInput, CompanyRow};
+use crm_model::{Company, CompanyInput, CompanyRow, CreditBehaviour, CreditStanding};
 use rusqlite::{Row, types::Value};
 
-use crate::{time, write::text};
+use crate::{
+    sql::opt_id,
+    time,
+    write::{self, text},
+};
 
 pub(crate) const TABLE: &str = "company";
 
@@ -17,15 +21,32 @@ pub(super) fn columns(input: &CompanyInput) -> Vec<(&'static str, Value)> {
         ("postcode", text(&input.postcode)),
         ("region", text(&input.region)),
         ("country", text(&input.country)),
+        ("terms_code_id", write::opt_id(input.terms_code_id)),
+        ("credit_code_id", write::opt_id(input.credit_code_id)),
+        ("credit_limit_cents", write::opt_int(input.credit_limit_cents)),
+        ("payment_days", write::opt_int(input.payment_days.map(i64::from))),
+        ("price_code", text(&input.price_code)),
+        ("invoice_discount_bp", Value::Integer(input.invoice_discount_bp.into())),
+        ("isr_id", write::opt_id(input.isr_id)),
+        ("osr_id", write::opt_id(input.osr_id)),
     ]
 }
 
-pub(super) const SELECT_COMPANY: &str = "SELECT id, customer_number, name, phone, email, website, street, city, postcode, region, country,
-            created_at, updated_at,
-            (SELECT count(*) FROM contact_company cc WHERE cc.company_id = company.id)
-     FROM company";
+pub(super) const SELECT_COMPANY: &str = "SELECT c.id, c.customer_number, c.name, c.phone, c.email, c.website, c.street, c.city,
+            c.postcode, c.region, c.country, c.created_at, c.updated_at,
+            (SELECT count(*) FROM contact_company cc WHERE cc.company_id = c.id),
+            c.terms_code_id, c.credit_code_id, c.credit_limit_cents, c.payment_days, c.price_code,
+            c.invoice_discount_bp, c.isr_id, c.osr_id,
+            credit.code, credit.behaviour, terms.code, isr.name, osr.name, c.newest_note_at
+     FROM company c
+     LEFT JOIN credit_code credit ON credit.id = c.credit_code_id
+     LEFT JOIN terms_code terms ON terms.id = c.terms_code_id
+     LEFT JOIN app_user isr ON isr.id = c.isr_id
+     LEFT JOIN app_user osr ON osr.id = c.osr_id";
 
 pub(super) fn company_from_row(row: &Row<'_>) -> rusqlite::Result<Company> {
+    let credit_code: Option<String> = row.get(22)?;
+    let behaviour: Option<String> = row.get(23)?;
     Ok(Company {
         id: crate::sql::parse_id(row.get_ref(0)?.as_str()?)?,
         customer_number: row.get(1)?,
@@ -39,14 +60,27 @@ pub(super) fn company_from_row(row: &Row<'_>) -> rusqlite::Result<Company> {
             postcode: row.get(8)?,
             region: row.get(9)?,
             country: row.get(10)?,
+            terms_code_id: opt_id(row, 14)?,
+            credit_code_id: opt_id(row, 15)?,
+            credit_limit_cents: row.get(16)?,
+            payment_days: row.get(17)?,
+            price_code: row.get(18)?,
+            invoice_discount_bp: row.get(19)?,
+            isr_id: opt_id(row, 20)?,
+            osr_id: opt_id(row, 21)?,
         },
         created_at: time::rfc3339(row.get(11)?),
         updated_at: time::rfc3339(row.get(12)?),
         contact_count: row.get(13)?,
+        credit: credit_code.zip(behaviour.as_deref().and_then(CreditBehaviour::parse)).map(|(code, behaviour)| CreditStanding { code, behaviour }),
+        terms_code: row.get(24)?,
+        isr_name: row.get(25)?,
+        osr_name: row.get(26)?,
+        newest_note_at: row.get::<_, Option<i64>>(27)?.map(time::rfc3339),
     })
 }
 
-pub(super) const SELECT_ROW: &str = "SELECT id, customer_number, name, phone, email, city, region, country FROM company";
+pub(super) const SELECT_ROW: &str = "SELECT id, customer_number, name, phone, email, city, region, country, newest_note_at FROM company";
 
 pub(super) fn company_row_from_row(row: &Row<'_>) -> rusqlite::Result<CompanyRow> {
     Ok(CompanyRow {
@@ -58,5 +92,6 @@ pub(super) fn company_row_from_row(row: &Row<'_>) -> rusqlite::Result<CompanyRow
         city: row.get(5)?,
         region: row.get(6)?,
         country: row.get(7)?,
+        newest_note_at: row.get::<_, Option<i64>>(8)?.map(time::rfc3339),
     })
 }

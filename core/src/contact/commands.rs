@@ -1,7 +1,6 @@
 use std::collections::BTreeSet;
 
 use crm_model::{Contact, ContactInput, limits};
-use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
 use super::types::{LINK_TABLE, TABLE, columns};
@@ -52,13 +51,7 @@ impl Store {
 /// ones. An unknown company id fails the whole write.
 fn set_links(w: &mut WriteTx<'_>, contact_id: Uuid, company_ids: &[Uuid]) -> Result<()> {
     for company_id in company_ids {
-        let exists = w
-            .tx()
-            .prepare_cached("SELECT 1 FROM company WHERE id = ?1")?
-            .query_row([company_id.to_string()], |_| Ok(()))
-            .optional()?
-            .is_some();
-        if !exists {
+        if !crate::sql::exists(w.tx(), "company", *company_id)? {
             return Err(crate::CoreError::invalid("company_ids", format!("No company with id {company_id} exists.")));
         }
     }

@@ -1,9 +1,8 @@
 use crm_model::{CompanyRef, Contact, ContactRow, HistoryEntry, ListQuery, Page};
-use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
 use super::types::{SELECT_CONTACT, SELECT_ROW, TABLE, contact_from_row, contact_row_from_row};
-use crate::{CoreError, Result, Store, sql};
+use crate::{Result, Store, sql};
 
 const LIST: sql::ListSpec<ContactRow> = sql::ListSpec {
     select: SELECT_ROW,
@@ -28,12 +27,7 @@ const SEARCH: &str = "(?1 = '' OR first_name LIKE ?2 ESCAPE '\\' OR last_name LI
 
 impl Store {
     pub fn contact_get(&self, id: Uuid) -> Result<Contact> {
-        let mut contact = self
-            .conn
-            .prepare_cached(&format!("{SELECT_CONTACT} WHERE id = ?1"))?
-            .query_row([id.to_string()], contact_from_row)
-            .optional()?
-            .ok_or_else(|| CoreError::not_found(TABLE, id))?;
+        let mut contact = sql::get_by_id(&self.conn, &format!("{SELECT_CONTACT} WHERE id = ?1"), TABLE, id, contact_from_row)?;
         contact.companies = self
             .conn
             .prepare_cached(

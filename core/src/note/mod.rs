@@ -1,0 +1,8 @@
+//! Notes: the knowledge base. Same shape as `company`.
+
+mod commands;
+mod queries;
+mod types;
+
+#[cfg(test)]
+mod tests;

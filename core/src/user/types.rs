@@ -1,0 +1,16 @@
+use crm_model::{User, UserInput};
+use rusqlite::{Row, types::Value};
+
+use crate::{sql::parse_id, write::text};
+
+pub(crate) const TABLE: &str = "app_user";
+
+pub(super) fn columns(input: &UserInput) -> Vec<(&'static str, Value)> {
+    vec![("name", text(&input.name)), ("email", text(&input.email)), ("active", Value::Integer(input.active.into()))]
+}
+
+pub(super) const SELECT_USER: &str = "SELECT id, name, email, active FROM app_user";
+
+pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User { id: parse_id(row.get_ref(0)?.as_str()?)?, name: row.get(1)?, email: row.get(2)?, active: row.get(3)? })
+}
