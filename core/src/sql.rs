@@ -1,7 +1,7 @@
 //! Small SQL helpers shared by the entity modules' queries.
 
 use crm_model::{ListQuery, Page, SortDir, limits};
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value};
 use uuid::Uuid;
 
 use crate::{CoreError, Result};
@@ -61,19 +61,34 @@ pub(crate) struct ListSpec<T> {
     pub map: fn(&Row<'_>) -> rusqlite::Result<T>,
 }
 
-/// One page of a list plus the total number of matching rows.
-pub(crate) fn list_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQuery) -> Result<Page<T>> {
+/// One page of a list plus the total number of matching rows. `filters` are extra conditions,
+/// each with its one value bound as `?` (conditions are code constants; only values come from
+/// the user).
+pub(crate) fn list_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQuery, filters: &[(&str, Value)]) -> Result<Page<T>> {
     let limit = page_limit(query)?;
     let order = order_by(query, spec.sorts, spec.default_sort)?;
     let search = query.search.trim();
     let pattern = like_prefix(search);
+    // The row query binds search, pattern, limit, offset, then the filters; the count query
+    // binds search, pattern, then the filters. Number the filters' `?` for each.
+    let condition = |first: usize| {
+        filters.iter().enumerate().fold(spec.search.to_owned(), |mut sql, (index, (filter, _))| {
+            sql.push_str(&format!(" AND {}", filter.replace('?', &format!("?{}", index + first))));
+            sql
+        })
+    };
+    let values = || filters.iter().map(|(_, value)| value.clone());
+    let head = [Value::Text(search.to_owned()), Value::Text(pattern)];
     let rows = conn
-        .prepare_cached(&format!("{} WHERE {} ORDER BY {order} LIMIT ?3 OFFSET ?4", spec.select, spec.search))?
-        .query_map(rusqlite::params![search, pattern, limit, query.offset], spec.map)?
+        .prepare_cached(&format!("{} WHERE {} ORDER BY {order} LIMIT ?3 OFFSET ?4", spec.select, condition(5)))?
+        .query_map(
+            params_from_iter(head.iter().cloned().chain([Value::Integer(limit.into()), Value::Integer(query.offset.into())]).chain(values())),
+            spec.map,
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM {} WHERE {}", spec.table, spec.search))?
-        .query_row(rusqlite::params![search, pattern], |r| r.get(0))?;
+        .prepare_cached(&format!("SELECT count(*) FROM {} WHERE {}", spec.table, condition(3)))?
+        .query_row(params_from_iter(head.into_iter().chain(values())), |r| r.get(0))?;
     Ok(Page { rows, total: total as u64, offset: query.offset })
 }
 

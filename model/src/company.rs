@@ -105,3 +105,23 @@ impl From<&Company> for CompanyRow {
 
 /// Sortable columns of the company list, as accepted in `ListQuery::sort`.
 pub const COMPANY_SORTS: &[&str] = &["customer_number", "name", "city", "region", "country", "updated_at", "newest_note_at"];
+
+/// The customer list's filters (seed 001: newest note, ISR, OSR, state), combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyFilter {
+    #[serde(default)]
+    pub isr_id: Option<Id>,
+    #[serde(default)]
+    pub osr_id: Option<Id>,
+    /// State / region, matched whole and case-insensitively.
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub credit_code_id: Option<Id>,
+    /// Newest note on or after this day (`YYYY-MM-DD`, UTC).
+    #[serde(default)]
+    pub newest_note_from: Option<String>,
+    /// Newest note on or before this day (`YYYY-MM-DD`, UTC, inclusive).
+    #[serde(default)]
+    pub newest_note_to: Option<String>,
+}

@@ -19,7 +19,7 @@ pub mod note;
 pub mod user;
 
 pub use codes::{CodeInput, CodeKind, CodeLists, CreditBehaviour, CreditCode, CreditStanding, NoteType, OrderEntry, TermsCode};
-pub use company::{Company, CompanyInput, CompanyRow};
+pub use company::{Company, CompanyFilter, CompanyInput, CompanyRow};
 pub use contact::{CompanyRef, Contact, ContactInput, ContactRow};
 pub use error::{ApiError, ErrorKind, FieldError};
 pub use history::{AppInfo, HistoryEntry};

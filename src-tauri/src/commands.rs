@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use crm_core::Store;
 use crm_model::{
-    ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow,
+    ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyFilter, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow,
     HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, User, UserInput,
 };
 use tauri::State;
@@ -52,8 +52,8 @@ pub(crate) async fn demo_load(state: State<'_, AppState>) -> Reply<AppInfo> {
 }
 
 #[tauri::command]
-pub(crate) async fn company_list(state: State<'_, AppState>, query: ListQuery) -> Reply<Page<CompanyRow>> {
-    state.with(|store| store.company_list(&query))
+pub(crate) async fn company_list(state: State<'_, AppState>, query: ListQuery, filter: Option<CompanyFilter>) -> Reply<Page<CompanyRow>> {
+    state.with(|store| store.company_list_filtered(&query, &filter.unwrap_or_default()))
 }
 
 #[tauri::command]

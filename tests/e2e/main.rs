@@ -110,7 +110,17 @@ async fn create_a_company_restart_and_find_it_again() {
 
     app.click(".nav-item:first-of-type").await;
     app.wait_text("#company-table", COMPANY).await;
+
+    // The customer list's filters: by sales rep, by credit code, and clearing them.
+    app.choose("#filter-isr", "Maria Santos").await;
+    app.wait_text("#company-table tbody", COMPANY).await;
+    app.choose("#filter-credit", "New Account").await;
+    app.wait_text(".pad", "No company matches your search.").await;
+    app.choose("#filter-credit", "Credit Hold").await;
+    app.wait_text("#company-table tbody", COMPANY).await;
     app.screenshot("08-list").await;
+    app.click("#clear-filters").await;
+    app.wait_text(".pager", "of 1").await;
     app.quit().await;
 
     // Second run on the same file: the company is still there and can be found by search.

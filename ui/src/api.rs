@@ -2,7 +2,7 @@
 //! components never pass command names or JSON around themselves.
 
 use crm_model::{
-    ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow,
+    ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyFilter, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow,
     ErrorKind, HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, User, UserInput,
 };
 use serde::{Serialize, de::DeserializeOwned};
@@ -70,8 +70,14 @@ pub async fn demo_load() -> ApiResult<AppInfo> {
     call("demo_load", &NoArgs {}).await
 }
 
-pub async fn company_list(query: &ListQuery) -> ApiResult<Page<CompanyRow>> {
-    call("company_list", &Query { query }).await
+#[derive(Serialize)]
+struct FilteredQuery<'a> {
+    query: &'a ListQuery,
+    filter: &'a CompanyFilter,
+}
+
+pub async fn company_list(query: &ListQuery, filter: &CompanyFilter) -> ApiResult<Page<CompanyRow>> {
+    call("company_list", &FilteredQuery { query, filter }).await
 }
 
 pub async fn company_get(id: Id) -> ApiResult<Company> {

@@ -1,6 +1,6 @@
 //! Company screens: the list, the detail (with its contacts and history) and the form.
 
-use crm_model::{ApiError, CompanyInput, CompanyRow, ErrorKind, FieldError, HistoryEntry, Id, ListQuery, NoteSubject, limits, money};
+use crm_model::{ApiError, CompanyFilter, CompanyInput, CompanyRow, ErrorKind, FieldError, HistoryEntry, Id, ListQuery, NoteSubject, limits, money};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
@@ -16,9 +16,10 @@ use crate::{
 pub fn CompanyList() -> impl IntoView {
     let nav = use_nav();
     let query = RwSignal::new(ListQuery::default());
+    let filter = RwSignal::new(CompanyFilter::default());
     let page = LocalResource::new(move || {
-        let query = query.get();
-        async move { api::company_list(&query).await }
+        let (query, filter) = (query.get(), filter.get());
+        async move { api::company_list(&query, &filter).await }
     });
     let demo_error = RwSignal::new(None::<ApiError>);
     let load_demo = move |_| {
@@ -49,11 +50,12 @@ pub fn CompanyList() -> impl IntoView {
                 })
             />
         </div>
+        <FilterBar filter query/>
         <ErrorBanner error=demo_error/>
         <Transition fallback=|| view! { <p class="muted pad">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) if page.total == 0 && query.with_untracked(|q| q.search.trim().is_empty()) => view! {
+                    Ok(page) if page.total == 0 && query.with_untracked(|q| q.search.trim().is_empty()) && filter.with_untracked(|f| *f == CompanyFilter::default()) => view! {
                         <div class="empty">
                             <h2>"No companies yet"</h2>
                             <p class="muted">"Add your first customer, or explore the app with a set of demo companies and contacts."</p>
@@ -71,6 +73,55 @@ pub fn CompanyList() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The customer list's filters (seed 001): sales reps, state, credit code, newest-note dates.
+#[component]
+fn FilterBar(
+    /// The filters, changed in place.
+    filter: RwSignal<CompanyFilter>,
+    /// The list query, back to the first page when a filter changes.
+    query: RwSignal<ListQuery>,
+) -> impl IntoView {
+    let lists = LocalResource::new(api::code_lists);
+    // Only a real change reloads the list (the selects' effect also runs once on mount).
+    let set = move |change: &dyn Fn(&mut CompanyFilter)| {
+        let mut next = filter.get_untracked();
+        change(&mut next);
+        if next != filter.get_untracked() {
+            filter.set(next);
+            query.update(|q| q.offset = 0);
+        }
+    };
+    let (isr, osr, credit) = (RwSignal::new(None), RwSignal::new(None), RwSignal::new(None));
+    Effect::new(move |_| {
+        let (isr, osr, credit) = (isr.get(), osr.get(), credit.get());
+        set(&|f| (f.isr_id, f.osr_id, f.credit_code_id) = (isr, osr, credit));
+    });
+    let users = Signal::derive(move || lists.get().and_then(Result::ok).map(|l| l.users.iter().map(|u| (u.id, u.name.clone())).collect()).unwrap_or_default());
+    let codes = Signal::derive(move || lists.get().and_then(Result::ok).map(|l| l.credit.iter().map(|c| (c.id, c.code.clone())).collect()).unwrap_or_default());
+    let date = move |id: &'static str, label: &'static str, get: fn(&CompanyFilter) -> Option<String>, put: fn(&mut CompanyFilter, Option<String>)| view! {
+        <label class="filter-date">{label}
+            <input type="date" id=id prop:value=move || filter.with(|f| get(f).unwrap_or_default())
+                on:change=move |ev| { let day = event_target_value(&ev); set(&|f| put(f, Some(day.clone()).filter(|d| !d.is_empty()))) }/>
+        </label>
+    };
+    view! {
+        <div class="filters" id="company-filters">
+            <IdSelect id="filter-isr" placeholder="Any ISR" value=isr options=users/>
+            <IdSelect id="filter-osr" placeholder="Any OSR" value=osr options=users/>
+            <IdSelect id="filter-credit" placeholder="Any credit code" value=credit options=codes/>
+            <input id="filter-region" class="narrow" placeholder="State" aria-label="State / region"
+                prop:value=move || filter.with(|f| f.region.clone())
+                on:input=move |ev| { let region = event_target_value(&ev); set(&|f| f.region = region.clone()) }/>
+            {date("filter-note-from", "Newest note from", |f| f.newest_note_from.clone(), |f, d| f.newest_note_from = d)}
+            {date("filter-note-to", "to", |f| f.newest_note_to.clone(), |f, d| f.newest_note_to = d)}
+            <button class="ghost" id="clear-filters" on:click=move |_| {
+                (isr.set(None), osr.set(None), credit.set(None));
+                set(&|f| *f = CompanyFilter::default());
+            }>"Clear"</button>
+        </div>
     }
 }
 

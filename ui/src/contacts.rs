@@ -254,7 +254,7 @@ fn CompanyPicker(
             if text.trim().is_empty() {
                 return Ok(Vec::new());
             }
-            api::company_list(&ListQuery { search: text, limit: 8, ..ListQuery::default() }).await.map(|page| page.rows)
+            api::company_list(&ListQuery { search: text, limit: 8, ..ListQuery::default() }, &Default::default()).await.map(|page| page.rows)
         }
     });
     view! {

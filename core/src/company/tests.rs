@@ -290,3 +290,35 @@ fn an_unusable_path_is_a_clear_storage_error() {
     let error = Store::open(&garbage).err().expect("random bytes are not a database");
     assert!(error.to_string().contains("garbage.sqlite3"), "{error}");
 }
+
+#[test]
+fn the_customer_list_filters_by_rep_state_credit_code_and_newest_note() {
+    use crm_model::{CompanyFilter, NoteInput, NoteSubject, UserInput};
+    let mut store = store();
+    crate::testing::stepping_clock(&mut store);
+    let maria = store.user_create(UserInput { name: "Maria".into(), ..Default::default() }).unwrap().id;
+    let bob = store.user_create(UserInput { name: "Bob".into(), ..Default::default() }).unwrap().id;
+    let hold = store.code_lists().unwrap().credit.into_iter().find(|c| c.code == "Credit Hold").unwrap().id;
+    let a = store.company_create(CompanyInput { name: "Alpha".into(), region: "TX".into(), isr_id: Some(maria), osr_id: Some(bob), ..CompanyInput::default() }).unwrap();
+    store.company_create(CompanyInput { name: "Bravo".into(), region: "tx".into(), isr_id: Some(bob), credit_code_id: Some(hold), ..CompanyInput::default() }).unwrap();
+    store.company_create(CompanyInput { name: "Charlie".into(), region: "OH".into(), isr_id: Some(maria), ..CompanyInput::default() }).unwrap();
+    store.note_create(NoteInput { subject: NoteSubject::Company(a.id), body: "called".into(), note_type_id: None, author_id: None }).unwrap();
+    let newest = store.company_get(a.id).unwrap().newest_note_at.unwrap();
+    let day = &newest[..10];
+
+    let names = |filter: CompanyFilter| -> Vec<String> {
+        let page = store.company_list_filtered(&ListQuery::default(), &filter).unwrap();
+        assert_eq!(page.total as usize, page.rows.len(), "the total counts the filtered rows");
+        page.rows.into_iter().map(|r| r.name).collect()
+    };
+    assert_eq!(names(CompanyFilter { isr_id: Some(maria), ..Default::default() }), ["Alpha", "Charlie"]);
+    assert_eq!(names(CompanyFilter { osr_id: Some(bob), ..Default::default() }), ["Alpha"]);
+    assert_eq!(names(CompanyFilter { region: " TX ".into(), ..Default::default() }), ["Alpha", "Bravo"], "state matches whole, any case");
+    assert_eq!(names(CompanyFilter { credit_code_id: Some(hold), ..Default::default() }), ["Bravo"]);
+    assert_eq!(names(CompanyFilter { region: "tx".into(), isr_id: Some(maria), ..Default::default() }), ["Alpha"], "filters combine with AND");
+    assert_eq!(names(CompanyFilter { newest_note_from: Some(day.into()), newest_note_to: Some(day.into()), ..Default::default() }), ["Alpha"], "the end day is inclusive");
+    assert_eq!(names(CompanyFilter { newest_note_to: Some("2000-01-01".into()), ..Default::default() }), Vec::<String>::new());
+    let searched = store.company_list_filtered(&ListQuery { search: "br".into(), ..ListQuery::default() }, &CompanyFilter { region: "TX".into(), ..Default::default() }).unwrap();
+    assert_eq!(searched.rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Bravo"], "search and filters combine");
+    assert_invalid(store.company_list_filtered(&ListQuery::default(), &CompanyFilter { newest_note_from: Some("23/11/2026".into()), ..Default::default() }), &["newest_note_from"]);
+}

@@ -42,7 +42,7 @@ impl Store {
     }
 
     pub fn contact_list(&self, query: &ListQuery) -> Result<Page<ContactRow>> {
-        sql::list_page(&self.conn, &LIST, query)
+        sql::list_page(&self.conn, &LIST, query, &[])
     }
 
     /// The contacts linked to one company, for the company screen.
