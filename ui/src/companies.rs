@@ -6,7 +6,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api,
     app::{View, use_nav},
-    components::{ErrorBanner, Form, IdSelect, Pager, SortHeader, TextField, field_error, row_keys},
+    components::{ErrorBanner, Form, IdSelect, Pager, SortHeader, TextField, active_users, code_choices, field_error, row_keys},
     contacts::ContactTable,
     format,
     notes::NotesCard,
@@ -99,8 +99,9 @@ fn FilterBar(
         let (isr, osr, credit) = (isr.get(), osr.get(), credit.get());
         set(&|f| (f.isr_id, f.osr_id, f.credit_code_id) = (isr, osr, credit));
     });
-    let users = Signal::derive(move || lists.get().and_then(Result::ok).map(|l| l.users.iter().map(|u| (u.id, u.name.clone())).collect()).unwrap_or_default());
-    let codes = Signal::derive(move || lists.get().and_then(Result::ok).map(|l| l.credit.iter().map(|c| (c.id, c.code.clone())).collect()).unwrap_or_default());
+    // Inactive reps stay filterable: their customers keep them until reassigned.
+    let users = code_choices(lists, |l| l.users.iter().map(|u| (u.id, u.name.clone())).collect());
+    let codes = code_choices(lists, |l| l.credit.iter().map(|c| (c.id, c.code.clone())).collect());
     let date = move |id: &'static str, label: &'static str, get: fn(&CompanyFilter) -> Option<String>, put: fn(&mut CompanyFilter, Option<String>)| view! {
         <label class="filter-date">{label}
             <input type="date" id=id prop:value=move || filter.with(|f| get(f).unwrap_or_default())
@@ -351,14 +352,11 @@ pub fn CompanyForm(
         },
         move |company| nav.set(View::Company(company.id)),
     );
-    let choices = move |pick: fn(&crm_model::CodeLists) -> Vec<(Id, String)>| {
-        Signal::derive(move || lists.get().and_then(Result::ok).map(|l| pick(&l)).unwrap_or_default())
-    };
     let number = move |label: &'static str, name: &'static str, value: RwSignal<String>| {
         view! {
             <TextField label name maxlength=24 value on_input=move |text| {
                 value.set(text);
-                form.error.update(|e| if let Some(e) = e { e.fields.retain(|f| f.field != name) });
+                form.clear_error(name);
             } error=field_error(form.error, name)/>
         }
     };
@@ -391,14 +389,14 @@ pub fn CompanyForm(
             </div>
             <h2>"Terms and credit"</h2>
             <div class="grid">
-                {select("Credit code", "credit_code_id", credit, choices(|l| l.credit.iter().filter(|c| c.active).map(|c| (c.id, format!("{} ({})", c.code, c.behaviour.label()))).collect()))}
-                {select("Terms", "terms_code_id", terms, choices(|l| l.terms.iter().filter(|t| t.active).map(|t| (t.id, format!("{} · {}", t.code, t.description))).collect()))}
+                {select("Credit code", "credit_code_id", credit, code_choices(lists, |l| l.credit.iter().filter(|c| c.active).map(|c| (c.id, format!("{} ({})", c.code, c.behaviour.label()))).collect()))}
+                {select("Terms", "terms_code_id", terms, code_choices(lists, |l| l.terms.iter().filter(|t| t.active).map(|t| (t.id, format!("{} · {}", t.code, t.description))).collect()))}
                 {number("Credit limit", "credit_limit_cents", credit_limit)}
                 {number("Payment period (days)", "payment_days", payment_days)}
                 {form.field("Price code", "price_code", "text", limits::PRICE_CODE, |d| &d.price_code, |d, v| d.price_code = v)}
                 {number("Invoice discount %", "invoice_discount_bp", discount)}
-                {select("Inside sales rep", "isr_id", isr, choices(|l| l.users.iter().filter(|u| u.active).map(|u| (u.id, u.name.clone())).collect()))}
-                {select("Outside sales rep", "osr_id", osr, choices(|l| l.users.iter().filter(|u| u.active).map(|u| (u.id, u.name.clone())).collect()))}
+                {select("Inside sales rep", "isr_id", isr, code_choices(lists, active_users))}
+                {select("Outside sales rep", "osr_id", osr, code_choices(lists, active_users))}
             </div>
             {form.actions(move || nav.set(id.map(View::Company).unwrap_or(View::Companies)))}
         </form>

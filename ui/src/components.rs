@@ -1,6 +1,6 @@
 //! Small pieces every screen shares.
 
-use crm_model::{ApiError, Id, ListQuery, Page, SortDir};
+use crm_model::{ApiError, CodeLists, Id, ListQuery, Page, SortDir};
 use std::future::Future;
 
 use leptos::{prelude::*, task::spawn_local};
@@ -72,6 +72,16 @@ pub fn IdSelect(
             }).collect_view()}
         </select>
     }
+}
+
+/// Choices for an [`IdSelect`], picked from the code lists once they have loaded.
+pub fn code_choices(lists: LocalResource<Result<CodeLists, ApiError>>, pick: fn(&CodeLists) -> Vec<(Id, String)>) -> Signal<Vec<(Id, String)>> {
+    Signal::derive(move || lists.get().and_then(Result::ok).map(|l| pick(&l)).unwrap_or_default())
+}
+
+/// The active users, as choices for a rep or an author.
+pub fn active_users(lists: &CodeLists) -> Vec<(Id, String)> {
+    lists.users.iter().filter(|u| u.active).map(|u| (u.id, u.name.clone())).collect()
 }
 
 /// A form's error for one field, as a signal for [`TextField`].
@@ -191,6 +201,11 @@ impl<T: Clone + Default + Send + Sync + 'static> Form<T> {
         Form { draft: RwSignal::new(T::default()), error: RwSignal::new(None), saving: RwSignal::new(false) }
     }
 
+    /// Forget the error of one field (the user is correcting it).
+    pub fn clear_error(self, name: &str) {
+        self.error.update(|e| if let Some(e) = e { e.fields.retain(|f| f.field != name) });
+    }
+
     /// A [`TextField`] bound to one text of the draft. Typing clears that field's error.
     pub fn field(
         self,
@@ -208,7 +223,7 @@ impl<T: Clone + Default + Send + Sync + 'static> Form<T> {
                 value=Signal::derive(move || draft.with(|d| get(d).clone()))
                 on_input=move |text| {
                     draft.update(|d| set(d, text));
-                    error.update(|e| if let Some(e) = e { e.fields.retain(|f| f.field != name) });
+                    self.clear_error(name);
                 }
                 error=field_error(error, name)
             />

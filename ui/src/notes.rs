@@ -7,7 +7,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api,
     app::{View, use_nav},
-    components::{IdSelect, field_error},
+    components::{IdSelect, active_users, code_choices, field_error},
     format,
 };
 
@@ -43,9 +43,6 @@ pub fn NotesCard(
             }
         });
     };
-    let options = move |pick: fn(&crm_model::CodeLists) -> Vec<(Id, String)>| {
-        Signal::derive(move || lists.get().and_then(Result::ok).map(|l| pick(&l)).unwrap_or_default())
-    };
     view! {
         <section class="card wide" id="notes">
             <h2>"Notes"</h2>
@@ -56,9 +53,9 @@ pub fn NotesCard(
                 <p class="field-error" data-field="body" role="alert">{move || field_error(error, "body").get()}</p>
                 <div class="inline">
                     <IdSelect id="note-type" placeholder="Note type" value=note_type
-                        options=options(|l| l.note_types.iter().filter(|t| t.active).map(|t| (t.id, t.name.clone())).collect())/>
+                        options=code_choices(lists, |l| l.note_types.iter().filter(|t| t.active).map(|t| (t.id, t.name.clone())).collect())/>
                     <IdSelect id="note-author" placeholder="Author" value=author
-                        options=options(|l| l.users.iter().filter(|u| u.active).map(|u| (u.id, u.name.clone())).collect())/>
+                        options=code_choices(lists, active_users)/>
                     <button type="submit" class="primary" id="add-note">"Add note"</button>
                 </div>
             </form>

@@ -11,7 +11,7 @@ impl Store {
     pub fn note_create(&mut self, mut input: NoteInput) -> Result<Note> {
         let (subject_table, subject_id) = subject_key(input.subject);
         if !crate::sql::exists(&self.conn, subject_table, subject_id)? {
-            return Err(CoreError::not_found(if subject_table == "company" { "company" } else { "contact" }, subject_id));
+            return Err(CoreError::not_found(subject_table, subject_id));
         }
         let mut check = Validator::default();
         check.multiline("body", &mut input.body, limits::NOTE_BODY);
@@ -31,8 +31,7 @@ impl Store {
                     ("body", text(&input.body)),
                 ],
             )?;
-            let table = if subject_table == "company" { "company" } else { "contact" };
-            w.set_derived(table, subject_id, "newest_note_at", Value::Integer(w.now_ms()))
+            w.set_derived(subject_table, subject_id, "newest_note_at", Value::Integer(w.now_ms()))
         })?;
         self.note_get(id)
     }
