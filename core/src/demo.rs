@@ -3,12 +3,17 @@
 //! demo rows are validated and logged exactly like rows a user types in.
 
 use crm_model::{CompanyInput, ContactInput};
+use rusqlite::types::Value;
+use uuid::Uuid;
 
-use crate::{Result, Store};
+use crate::{Result, Store, numbering::NumberKind, write::{WriteTx, text}};
 
 const COMPANY_STEMS: &[&str] = &[
     "Northwind", "Bluewater", "Cedar Ridge", "Summit", "Ironbridge", "Harbor Point", "Redwood", "Silver Lake", "Granite",
     "Brightline", "Oakmont", "Riverside", "Keystone", "Lakeshore", "Pioneer", "Evergreen", "Falcon", "Maple Leaf",
+    "Acme", "Atlas", "Beacon", "Cobalt", "Crescent", "Delta", "Eastgate", "Frontier", "Gateway", "Highland", "Horizon",
+    "Juniper", "Liberty", "Meridian", "Nova", "Orchard", "Pinnacle", "Quantum", "Sterling", "Tidewater", "Union",
+    "Vanguard", "Westfield", "Zenith", "Apex", "Bayview", "Copper Hill", "Driftwood", "Emerald", "Foxglove",
 ];
 const COMPANY_KINDS: &[&str] = &[
     "Manufacturing", "Logistics", "Dental Group", "Electric", "Foods", "Engineering", "Supply Co.", "Builders", "Labs",
@@ -16,11 +21,23 @@ const COMPANY_KINDS: &[&str] = &[
 ];
 const FIRST_NAMES: &[&str] = &[
     "Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sofia", "Lucas", "Mia", "Ethan", "Amara", "Kenji", "Priya", "Jonas",
-    "Chloe", "Diego", "Hannah", "Omar", "Grace", "Felix",
+    "Chloe", "Diego", "Hannah", "Omar", "Grace", "Felix", "Isabella", "James", "Charlotte", "Benjamin", "Amelia", "Elijah",
+    "Harper", "William", "Evelyn", "Henry", "Abigail", "Alexander", "Emily", "Daniel", "Elena", "Samuel", "Aisha", "Yusuf",
+    "Mei", "Wei", "Ingrid", "Lars", "Fatima", "Rafael", "Zoe", "Marcus", "Nora", "Tomás", "Leah", "Hugo", "Clara", "Ivan",
+    "Freya", "Arjun", "Maya", "Oscar", "Lucía", "Mohammed", "Sara", "Viktor", "Anna", "Pedro",
 ];
 const LAST_NAMES: &[&str] = &[
     "Johnson", "Garcia", "Nguyen", "Smith", "Müller", "Okafor", "Rossi", "Kowalski", "Brown", "Tanaka", "Dubois", "Patel",
-    "Silva", "Andersen", "O'Brien", "Haddad", "Schmidt", "Lee",
+    "Silva", "Andersen", "O'Brien", "Haddad", "Schmidt", "Lee", "Williams", "Jones", "Miller", "Davis", "Rodriguez",
+    "Martinez", "Hernandez", "Lopez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Thompson",
+    "White", "Harris", "Clark", "Lewis", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Green", "Baker", "Adams",
+    "Nelson", "Hill", "Campbell", "Mitchell", "Roberts", "Carter", "Phillips", "Evans", "Turner", "Torres", "Parker",
+    "Collins", "Edwards", "Stewart", "Morris", "Murphy", "Cook", "Rogers", "Morgan", "Peterson", "Cooper", "Reed", "Bailey",
+    "Bell", "Gomez", "Kelly", "Howard", "Ward", "Cox", "Diaz", "Richardson", "Wood", "Watson", "Brooks", "Bennett", "Gray",
+    "James", "Reyes", "Cruz", "Hughes", "Price", "Myers", "Long", "Foster", "Sanders", "Ross", "Morales", "Powell",
+    "Sullivan", "Russell", "Ortiz", "Jenkins", "Gutierrez", "Perry", "Butler", "Barnes", "Fisher", "Henderson", "Coleman",
+    "Weber", "Fischer", "Wagner", "Becker", "Hoffmann", "Lefèvre", "Moreau", "Laurent", "Bianchi", "Romano", "Costa",
+    "Nowak", "Wiśniewski", "Yamamoto", "Suzuki", "Kim", "Park", "Chen", "Wang", "Singh", "Kumar", "Ali", "Hassan",
 ];
 const JOB_TITLES: &[&str] =
     &["Purchasing Manager", "CEO", "Office Manager", "Buyer", "Plant Manager", "CFO", "Operations Lead", "Engineer"];
@@ -67,57 +84,160 @@ impl Rng {
 pub struct DemoSummary {
     pub companies: usize,
     pub contacts: usize,
+    pub notes: usize,
+}
+
+/// How much demo data to generate. Contacts and notes are spread over the companies.
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    pub companies: usize,
+    pub contacts: usize,
+    pub notes: usize,
+}
+
+impl Scale {
+    /// The benchmark database of the customers issue: 100k companies, 1M contacts, 2M notes.
+    pub const BENCH: Scale = Scale { companies: 100_000, contacts: 1_000_000, notes: 2_000_000 };
+
+    /// About two contacts and three notes per company, as a small sales team's database.
+    pub fn small(companies: usize) -> Scale {
+        Scale { companies, contacts: companies * 2, notes: companies * 3 }
+    }
 }
 
 fn slug(text: &str) -> String {
     text.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase()
 }
 
+/// Rows per transaction: large enough that commits cost little, small enough that progress moves.
+const BATCH: usize = 2_000;
+
+/// Demo time runs from 2024-01-01 to 2026-11-01 (UTC), so date filters and sorts have spread.
+const TIME_FROM_MS: i64 = 1_704_067_200_000;
+const TIME_SPAN_MS: i64 = 89_000_000_000;
+
 impl Store {
-    /// Add `n_companies` demo companies with one to three contacts each.
+    /// Add `n_companies` demo companies with about two contacts and three notes each.
     pub fn load_demo(&mut self, seed: u64, n_companies: usize) -> Result<DemoSummary> {
+        self.generate_demo(seed, Scale::small(n_companies), &mut |_| {})
+    }
+
+    /// Generate deterministic demo data at any scale, reporting the companies written so far.
+    ///
+    /// Rows are written through [`WriteTx`] like any other write (change log, search index,
+    /// derived dates) but skip the per-row form validation and read-back of the public commands,
+    /// which the generator does not need: its data is valid by construction. That is what makes a
+    /// million contacts take minutes rather than an hour.
+    pub fn generate_demo(&mut self, seed: u64, scale: Scale, progress: &mut dyn FnMut(usize)) -> Result<DemoSummary> {
         let mut rng = Rng::new(seed);
-        let mut n_contacts = 0;
-        let mut used_names = std::collections::BTreeSet::new();
-        for index in 0..n_companies {
-            let stem = rng.pick(COMPANY_STEMS);
-            let kind = rng.pick(COMPANY_KINDS);
-            let (city, region, country, postcode, phone_prefix) = PLACES[rng.below(PLACES.len())];
-            let domain = format!("{}{}.example", slug(stem), slug(kind).get(..4).unwrap_or(""));
-            // Real customer lists have few exact duplicate names: qualify a repeat by its city, then
-            // by a number.
-            let name = [format!("{stem} {kind}"), format!("{stem} {kind} of {city}"), format!("{stem} {kind} {}", index + 1)]
-                .into_iter()
-                .find(|name| !used_names.contains(name))
-                .unwrap();
-            used_names.insert(name.clone());
-            let company = self.company_create(CompanyInput {
-                name,
-                phone: format!("{phone_prefix} {:03} {:04}", rng.below(900) + 100, rng.below(10_000)),
-                email: format!("info@{domain}"),
-                website: format!("www.{domain}"),
-                street: format!("{} {}", rng.below(9_000) + 100, rng.pick(STREETS)),
-                city: city.into(),
-                postcode: format!("{postcode}{:02}", rng.below(100)),
-                region: region.into(),
-                country: country.into(),
-                ..CompanyInput::default()
+        let mut summary = DemoSummary { companies: 0, contacts: 0, notes: 0 };
+        let note_types: Vec<String> =
+            self.conn.prepare("SELECT id FROM note_type ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let n_companies = scale.companies.max(1);
+        while summary.companies < scale.companies {
+            let batch_end = (summary.companies + BATCH).min(scale.companies);
+            self.write(|w| {
+                for index in summary.companies..batch_end {
+                    // Spread contacts and notes evenly: company i gets the ones up to its share.
+                    let contacts_until = scale.contacts * (index + 1) / n_companies;
+                    let notes_until = scale.notes * (index + 1) / n_companies;
+                    let contacts = contacts_until - summary.contacts;
+                    let notes = notes_until - summary.notes;
+                    demo_company(w, &mut rng, index, contacts, notes, &note_types)?;
+                    summary.contacts += contacts;
+                    summary.notes += notes;
+                }
+                Ok(())
             })?;
-            for _ in 0..=rng.below(3) {
-                let first = rng.pick(FIRST_NAMES);
-                let last = rng.pick(LAST_NAMES);
-                self.contact_create(ContactInput {
-                    first_name: first.into(),
-                    last_name: last.into(),
-                    email: format!("{}.{}@{domain}", slug(first), slug(last)),
-                    office_phone: company.fields.phone.clone(),
-                    mobile_phone: format!("{phone_prefix} {:03} {:04}", rng.below(900) + 100, rng.below(10_000)),
-                    job_title: rng.pick(JOB_TITLES).into(),
-                    company_ids: vec![company.id],
-                })?;
-                n_contacts += 1;
-            }
+            summary.companies = batch_end;
+            progress(summary.companies);
         }
-        Ok(DemoSummary { companies: n_companies, contacts: n_contacts })
+        Ok(summary)
     }
 }
+
+fn demo_company(w: &mut WriteTx<'_>, rng: &mut Rng, index: usize, n_contacts: usize, n_notes: usize, note_types: &[String]) -> Result<()> {
+    let stem = rng.pick(COMPANY_STEMS);
+    let kind = rng.pick(COMPANY_KINDS);
+    let (city, region, country, postcode, phone_prefix) = PLACES[rng.below(PLACES.len())];
+    let domain = format!("{}{}{index}.example", slug(stem), slug(kind).get(..4).unwrap_or(""));
+    // Real customer lists have few exact duplicate names: after the first few hundred, qualify
+    // a name by its city and a branch number.
+    let name = if index < 200 { format!("{stem} {kind}") } else { format!("{stem} {kind} {city} {}", index / 200) };
+    let phone = format!("{phone_prefix} {:03} {:04}", rng.below(900) + 100, rng.below(10_000));
+    let company_id = Uuid::now_v7();
+    let number = w.allocate_number(NumberKind::Customer)?;
+    let input = CompanyInput {
+        name,
+        phone: phone.clone(),
+        email: format!("info@{domain}"),
+        website: format!("www.{domain}"),
+        street: format!("{} {}", rng.below(9_000) + 100, rng.pick(STREETS)),
+        city: city.into(),
+        postcode: format!("{postcode}{:02}", rng.below(100)),
+        region: region.into(),
+        country: country.into(),
+        ..CompanyInput::default()
+    };
+    let mut row = crate::company::columns(&input);
+    row.push(("customer_number", text(&number)));
+    w.insert(crate::company::TABLE, company_id, &row)?;
+    let mut newest = None;
+    let mut contact_ids = Vec::with_capacity(n_contacts);
+    for _ in 0..n_contacts {
+        let first = rng.pick(FIRST_NAMES);
+        let last = rng.pick(LAST_NAMES);
+        let contact = ContactInput {
+            first_name: first.into(),
+            last_name: last.into(),
+            email: format!("{}.{}@{domain}", slug(first), slug(last)),
+            office_phone: phone.clone(),
+            mobile_phone: format!("{phone_prefix} {:03} {:04}", rng.below(900) + 100, rng.below(10_000)),
+            job_title: rng.pick(JOB_TITLES).into(),
+            city: city.into(),
+            region: region.into(),
+            country: country.into(),
+            email_consent: rng.below(3) > 0,
+            ..ContactInput::default()
+        };
+        let contact_id = Uuid::now_v7();
+        w.insert(crate::contact::TABLE, contact_id, &crate::contact::columns(&contact))?;
+        w.insert(
+            "contact_company",
+            Uuid::now_v7(),
+            &[("contact_id", text(&contact_id.to_string())), ("company_id", text(&company_id.to_string())), ("role", text(""))],
+        )?;
+        contact_ids.push(contact_id);
+    }
+    for _ in 0..n_notes {
+        let at = TIME_FROM_MS + (rng.next_u64() % TIME_SPAN_MS as u64) as i64;
+        let body = format!("{} {}", rng.pick(NOTE_OPENINGS), rng.pick(NOTE_TOPICS));
+        w.insert_dated(
+            "note",
+            Uuid::now_v7(),
+            at,
+            &[
+                ("subject_table", text("company")),
+                ("subject_id", text(&company_id.to_string())),
+                ("note_type_id", text(&note_types[rng.below(note_types.len())])),
+                ("author_id", Value::Null),
+                ("body", text(&body)),
+            ],
+        )?;
+        newest = newest.max(Some(at));
+    }
+    if let Some(newest) = newest {
+        w.set_derived(crate::company::TABLE, company_id, "newest_note_at", Value::Integer(newest))?;
+    }
+    Ok(())
+}
+
+const NOTE_OPENINGS: &[&str] = &[
+    "Called about", "Met on site to discuss", "Emailed a quote for", "Follow up next week on", "Customer asked about",
+    "Left a voicemail regarding", "Sent samples for", "Reviewed the contract for", "Complaint received about",
+];
+const NOTE_TOPICS: &[&str] = &[
+    "the spring order and delivery dates.", "pricing for the new product line.", "a late invoice; promised payment Friday.",
+    "replacement parts for the packaging line.", "expanding to their second plant.", "volume discounts on annual contracts.",
+    "the trade show booth and demo units.", "switching suppliers; they want references.", "training for the new staff.",
+];

@@ -17,11 +17,14 @@ pub mod company;
 pub mod contact;
 pub mod demo;
 mod error;
+pub mod export;
 pub mod hlc;
 pub mod history;
+pub mod import;
 mod migrate;
 pub mod note;
 pub mod numbering;
+pub mod search;
 mod store;
 mod sql;
 #[cfg(test)]

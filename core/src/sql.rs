@@ -1,43 +1,47 @@
 //! Small SQL helpers shared by the entity modules' queries.
 
-use crm_model::{ListQuery, Page, SortDir, limits};
+use crm_model::{Count, ListQuery, Page, PageAt, SortDir, limits};
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value};
 use uuid::Uuid;
 
-use crate::{CoreError, Result};
+use crate::{CoreError, Result, search};
 
 /// Ids are stored as hyphenated UUID text.
 pub(crate) fn parse_id(text: &str) -> rusqlite::Result<Uuid> {
     Uuid::parse_str(text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-/// `value` as a LIKE prefix pattern, with LIKE's wildcards escaped (use `ESCAPE '\'`).
-pub(crate) fn like_prefix(value: &str) -> String {
-    let mut pattern = String::with_capacity(value.len() + 1);
-    for c in value.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-/// The `ORDER BY` clause for a list query. `allowed` maps the sort names the UI may send to SQL
+/// The sort expressions for a list query. `allowed` maps the sort names the UI may send to SQL
 /// expressions; anything else is refused, so no user text ever reaches the SQL. The id is the last
 /// key, so that rows with equal values keep a stable order between pages.
-pub(crate) fn order_by(query: &ListQuery, allowed: &[(&str, &str)], default: &str) -> Result<String> {
+fn sort_keys(query: &ListQuery, allowed: &[(&str, &str)], default: &str) -> Result<Vec<String>> {
     let name = query.sort.as_deref().unwrap_or(default);
     let (_, expression) = allowed
         .iter()
         .find(|(key, _)| *key == name)
         .ok_or_else(|| CoreError::invalid("sort", format!("Cannot sort by {name:?}.")))?;
-    let dir = match query.dir {
-        SortDir::Asc => "ASC",
-        SortDir::Desc => "DESC",
-    };
-    Ok(expression.split(", ").map(|part| format!("{part} {dir}")).collect::<Vec<_>>().join(", ") + &format!(", id {dir}"))
+    Ok(split_top_level(expression).into_iter().chain(["id".to_owned()]).collect())
+}
+
+/// `a, ifnull(b, 0)` as `["a", "ifnull(b, 0)"]`: commas inside parentheses belong to a call.
+fn split_top_level(expression: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut depth = 0;
+    for c in expression.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(part) = parts.last_mut() {
+            part.push(c);
+        }
+    }
+    parts.into_iter().map(|p| p.trim().to_owned()).collect()
 }
 
 /// The limit, checked against the largest page a command may return.
@@ -49,47 +53,243 @@ pub(crate) fn page_limit(query: &ListQuery) -> Result<u32> {
     }
 }
 
-/// How an entity's list is read: its row query, its search condition and its sorts.
+/// How an entity's list is read: `SELECT {columns} FROM {table} WHERE ...`, its sorts and the
+/// mapping of the selected columns to a list row.
 pub(crate) struct ListSpec<T> {
-    /// `SELECT ... FROM <table>` producing one list row.
-    pub select: &'static str,
+    /// The table, which is also the entity name in the search index. Conditions and columns may
+    /// name it (`company.id`).
     pub table: &'static str,
-    /// A condition on `?1` (the trimmed search text, `''` for none) and `?2` (its LIKE prefix).
-    pub search: &'static str,
+    pub columns: &'static str,
+    /// Sort names and their SQL. An expression that may be NULL must be wrapped in `ifnull`:
+    /// keyset paging compares row values, and NULL compares as unknown.
     pub sorts: &'static [(&'static str, &'static str)],
     pub default_sort: &'static str,
     pub map: fn(&Row<'_>) -> rusqlite::Result<T>,
 }
 
-/// One page of a list plus the total number of matching rows. `filters` are extra conditions,
-/// each with its one value bound as `?` (conditions are code constants; only values come from
-/// the user).
-pub(crate) fn list_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQuery, filters: &[(&str, Value)]) -> Result<Page<T>> {
+/// Extra conditions of a list (its filters), each a SQL constant with anonymous `?` placeholders
+/// and the values they bind, in order. Only values ever come from the user.
+#[derive(Default)]
+pub(crate) struct Conditions {
+    sql: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Conditions {
+    pub fn push(&mut self, sql: impl Into<String>, values: impl IntoIterator<Item = Value>) {
+        self.sql.push(sql.into());
+        self.values.extend(values);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.sql.is_empty()
+    }
+
+    fn where_clause(&self) -> String {
+        if self.sql.is_empty() { "1".to_owned() } else { self.sql.join(" AND ") }
+    }
+}
+
+/// One page of a list: in relevance order when there is a search and no explicit sort, otherwise
+/// by the sort, read with keyset paging.
+pub(crate) fn list_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQuery, mut filters: Conditions) -> Result<Page<T>> {
     let limit = page_limit(query)?;
-    let order = order_by(query, spec.sorts, spec.default_sort)?;
-    let search = query.search.trim();
-    let pattern = like_prefix(search);
-    // The row query binds search, pattern, limit, offset, then the filters; the count query
-    // binds search, pattern, then the filters. Number the filters' `?` for each.
-    let condition = |first: usize| {
-        filters.iter().enumerate().fold(spec.search.to_owned(), |mut sql, (index, (filter, _))| {
-            sql.push_str(&format!(" AND {}", filter.replace('?', &format!("?{}", index + first))));
-            sql
-        })
+    let needle = search::Needle::new(&query.search);
+    if needle.is_none() && !query.search.trim().is_empty() {
+        // Only punctuation: nothing can match.
+        return Ok(Page { rows: Vec::new(), prev: None, next: None });
+    }
+    match needle {
+        Some(needle) if query.sort.is_none() => ranked_page(conn, spec, query, &needle, limit as usize, &filters),
+        needle => {
+            if let Some(needle) = needle {
+                let (sql, values) = needle.condition(spec.table, &format!("{}.id", spec.table));
+                filters.push(sql, values.into_iter().map(Value::Text));
+            }
+            sorted_page(conn, spec, query, limit as usize, &filters)
+        }
+    }
+}
+
+/// The number of rows matching a list's search and filters, exact without them and capped at
+/// [`Count::CAP`] with them (see [`Count`]).
+pub(crate) fn list_count<T>(conn: &Connection, spec: &ListSpec<T>, search: &str, mut filters: Conditions) -> Result<Count> {
+    let needle = search::Needle::new(search);
+    if needle.is_none() && !search.trim().is_empty() {
+        return Ok(Count { rows: 0, capped: false });
+    }
+    if let Some(needle) = needle {
+        let (sql, values) = needle.condition(spec.table, &format!("{}.id", spec.table));
+        filters.push(sql, values.into_iter().map(Value::Text));
+    }
+    if filters.is_empty() {
+        let rows: i64 = conn.prepare_cached(&format!("SELECT count(*) FROM {}", spec.table))?.query_row([], |r| r.get(0))?;
+        return Ok(Count { rows: rows as u64, capped: false });
+    }
+    let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT {})", spec.table, filters.where_clause(), Count::CAP);
+    let rows: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(filters.values.iter()), |r| r.get(0))?;
+    Ok(Count { rows: rows as u64, capped: rows as u64 >= Count::CAP })
+}
+
+/// A sorted page, by keyset: the cursor holds the sort key of the row the page starts after (or
+/// ends before), and the query continues from there through the index.
+fn sorted_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQuery, limit: usize, filters: &Conditions) -> Result<Page<T>> {
+    let keys = sort_keys(query, spec.sorts, spec.default_sort)?;
+    let ascending = query.dir == SortDir::Asc;
+    // Reading backwards (the page before a cursor, or the last page) reverses the order.
+    let (cursor, forward) = match &query.at {
+        PageAt::First => (None, true),
+        PageAt::Last => (None, false),
+        PageAt::After(cursor) => (Some(decode_cursor(cursor, keys.len())?), true),
+        PageAt::Before(cursor) => (Some(decode_cursor(cursor, keys.len())?), false),
     };
-    let values = || filters.iter().map(|(_, value)| value.clone());
-    let head = [Value::Text(search.to_owned()), Value::Text(pattern)];
-    let rows = conn
-        .prepare_cached(&format!("{} WHERE {} ORDER BY {order} LIMIT ?3 OFFSET ?4", spec.select, condition(5)))?
-        .query_map(
-            params_from_iter(head.iter().cloned().chain([Value::Integer(limit.into()), Value::Integer(query.offset.into())]).chain(values())),
-            spec.map,
-        )?
+    let scan_ascending = ascending == forward;
+    let dir = if scan_ascending { "ASC" } else { "DESC" };
+    let mut sql = format!("SELECT {}, {} FROM {} WHERE {}", spec.columns, keys.join(", "), spec.table, filters.where_clause());
+    let mut values: Vec<Value> = filters.values.clone();
+    if let Some(cursor) = cursor {
+        let op = if scan_ascending { ">" } else { "<" };
+        sql.push_str(&format!(" AND ({}) {op} ({})", keys.join(", "), vec!["?"; keys.len()].join(", ")));
+        values.extend(cursor);
+    }
+    sql.push_str(&format!(" ORDER BY {} LIMIT ?", keys.iter().map(|k| format!("{k} {dir}")).collect::<Vec<_>>().join(", ")));
+    values.push(Value::Integer(limit as i64 + 1));
+    let n_columns = spec.columns_len(conn)?;
+    let mut rows = Vec::with_capacity(limit + 1);
+    let mut row_keys = Vec::with_capacity(limit + 1);
+    let mut statement = conn.prepare_cached(&sql)?;
+    let mut result = statement.query(params_from_iter(values))?;
+    while let Some(row) = result.next()? {
+        rows.push((spec.map)(row)?);
+        row_keys.push((n_columns..n_columns + keys.len()).map(|i| row.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>()?);
+    }
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    row_keys.truncate(limit);
+    if !forward {
+        rows.reverse();
+        row_keys.reverse();
+    }
+    // A page read backwards that comes up short has reached the start: show the first page.
+    if matches!(query.at, PageAt::Before(_)) && !more {
+        let first = ListQuery { at: PageAt::First, ..query.clone() };
+        return sorted_page(conn, spec, &first, limit, filters);
+    }
+    let first_key = row_keys.first().map(|k| encode_cursor(k));
+    let last_key = row_keys.last().map(|k| encode_cursor(k));
+    let (prev, next) = match query.at {
+        PageAt::First => (None, if more { last_key } else { None }),
+        PageAt::After(_) => (first_key, if more { last_key } else { None }),
+        PageAt::Before(_) | PageAt::Last => (if more { first_key } else { None }, if matches!(query.at, PageAt::Last) { None } else { last_key }),
+    };
+    Ok(Page { rows, prev: prev.map(|c| format!("k{c}")), next: next.map(|c| format!("k{c}")) })
+}
+
+/// A page in relevance order: tier by tier through the search index (see `search`), skipping
+/// rows already taken, until the page is full. Paging is by position ("o100").
+fn ranked_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQuery, needle: &search::Needle, limit: usize, filters: &Conditions) -> Result<Page<T>> {
+    let offset = match &query.at {
+        PageAt::First => 0,
+        PageAt::After(cursor) | PageAt::Before(cursor) => cursor
+            .strip_prefix('o')
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| CoreError::invalid("at", "The list changed since this page was read; go back to the first page."))?,
+        PageAt::Last => return Err(CoreError::invalid("at", "Search results have no last page; sort by a column to jump to the end.")),
+    };
+    let wanted = offset + limit + 1;
+    let mut seen = std::collections::HashSet::with_capacity(wanted);
+    let mut ids: Vec<String> = Vec::with_capacity(wanted);
+    let sql = format!(
+        "SELECT t.row_id FROM search_token t JOIN {table} ON {table}.id = t.row_id
+         WHERE t.entity = ? AND t.tier = ? AND t.token >= ? AND t.token < ? AND {} ORDER BY t.token",
+        filters.where_clause(),
+        table = spec.table
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    'tiers: for tier in search::TIERS {
+        for (from, to) in needle.ranges(tier) {
+            let head = [Value::Text(spec.table.to_owned()), Value::Integer(tier), Value::Text(from), Value::Text(to)];
+            let mut result = statement.query(params_from_iter(head.iter().chain(filters.values.iter())))?;
+            while let Some(row) = result.next()? {
+                let id: String = row.get(0)?;
+                if seen.insert(id.clone()) {
+                    ids.push(id);
+                    if ids.len() == wanted {
+                        break 'tiers;
+                    }
+                }
+            }
+        }
+    }
+    let more = ids.len() == wanted;
+    let mut select = conn.prepare_cached(&format!("SELECT {} FROM {table} WHERE {table}.id = ?1", spec.columns, table = spec.table))?;
+    let rows = ids
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|id| select.query_row([id], spec.map))
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM {} WHERE {}", spec.table, condition(3)))?
-        .query_row(params_from_iter(head.into_iter().chain(values())), |r| r.get(0))?;
-    Ok(Page { rows, total: total as u64, offset: query.offset })
+    Ok(Page {
+        rows,
+        prev: (offset > 0).then(|| format!("o{}", offset.saturating_sub(limit))),
+        next: more.then(|| format!("o{}", offset + limit)),
+    })
+}
+
+/// Every row of a list, read page by page through `read_page` with the largest page size, for
+/// exports: memory stays at one page however long the list is. Stops at the first error.
+pub(crate) fn each_row<T>(
+    query: &ListQuery,
+    mut read_page: impl FnMut(&ListQuery) -> Result<Page<T>>,
+    mut each: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let mut query = ListQuery { at: PageAt::First, limit: limits::PAGE_MAX, ..query.clone() };
+    loop {
+        let page = read_page(&query)?;
+        for row in page.rows {
+            each(row)?;
+        }
+        match page.next {
+            Some(next) => query.at = PageAt::After(next),
+            None => return Ok(()),
+        }
+    }
+}
+
+fn encode_cursor(keys: &[Value]) -> String {
+    let json: Vec<serde_json::Value> = keys
+        .iter()
+        .map(|value| match value {
+            Value::Integer(n) => serde_json::Value::from(*n),
+            Value::Text(text) => serde_json::Value::from(text.as_str()),
+            Value::Real(x) => serde_json::Value::from(*x),
+            Value::Null | Value::Blob(_) => serde_json::Value::Null,
+        })
+        .collect();
+    serde_json::Value::Array(json).to_string()
+}
+
+fn decode_cursor(cursor: &str, n_keys: usize) -> Result<Vec<Value>> {
+    let stale = || CoreError::invalid("at", "The list changed since this page was read; go back to the first page.");
+    let json: Vec<serde_json::Value> = cursor.strip_prefix('k').and_then(|c| serde_json::from_str(c).ok()).ok_or_else(stale)?;
+    if json.len() != n_keys {
+        return Err(stale());
+    }
+    json.into_iter()
+        .map(|value| match value {
+            serde_json::Value::String(text) => Ok(Value::Text(text)),
+            serde_json::Value::Number(n) => n.as_i64().map(Value::Integer).or(n.as_f64().map(Value::Real)).ok_or_else(stale),
+            serde_json::Value::Null => Ok(Value::Null),
+            _ => Err(stale()),
+        })
+        .collect()
+}
+
+impl<T> ListSpec<T> {
+    /// How many columns `columns` selects (the sort keys follow them).
+    fn columns_len(&self, conn: &Connection) -> Result<usize> {
+        Ok(conn.prepare_cached(&format!("SELECT {} FROM {} LIMIT 0", self.columns, self.table))?.column_count())
+    }
 }
 
 /// Whether `table` has a row with this id (`table` is a code constant, never user input).

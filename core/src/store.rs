@@ -62,6 +62,7 @@ impl Store {
             return Err(CoreError::Migration("this SQLite build cannot enforce foreign keys".into()));
         }
         migrate::run(&mut conn, time::now_ms() as i64)?;
+        crate::search::ensure_current(&mut conn)?;
 
         let device_id = match get_state::<String>(&conn, "device_id")? {
             Some(text) => Uuid::parse_str(&text).map_err(|e| CoreError::Migration(format!("stored device id: {e}")))?,

@@ -9,12 +9,13 @@
 //! UPDATE statements themselves, an entity cannot forget to log a change, and sync (a later issue)
 //! can apply a remote change to any table with the same generic code.
 
-use rusqlite::{Transaction, params_from_iter, types::Value};
+use rusqlite::{OptionalExtension, Transaction, params_from_iter, types::Value};
 use uuid::Uuid;
 
 use crate::{
     CoreError, Result, Store, hlc,
     numbering::{self, NumberKind},
+    search,
     store::set_state,
 };
 
@@ -59,13 +60,20 @@ impl WriteTx<'_> {
     }
 
     pub fn insert(&mut self, table: &'static str, id: Uuid, columns: &Columns) -> Result<()> {
+        self.insert_dated(table, id, self.now_ms(), columns)
+    }
+
+    /// Insert a row that carries its own creation time: imported records and demo notes keep the
+    /// date they were written, not the date they reached this database. The change log still
+    /// gets this transaction's HLC timestamp, which is what sync orders by.
+    pub fn insert_dated(&mut self, table: &'static str, id: Uuid, created_ms: i64, columns: &Columns) -> Result<()> {
         let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
         let placeholders = (0..columns.len()).map(|i| format!("?{}", i + 4)).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "INSERT INTO {table} (id, created_at, updated_at, {}) VALUES (?1, ?2, ?3, {placeholders})",
             names.join(", ")
         );
-        let now = Value::Integer(self.now_ms());
+        let now = Value::Integer(created_ms);
         let values = [Value::Text(id.to_string()), now.clone(), now]
             .into_iter()
             .chain(columns.iter().map(|(_, value)| value.clone()));
@@ -73,7 +81,7 @@ impl WriteTx<'_> {
         for (name, value) in columns {
             self.log(table, id, Some(name), value.clone())?;
         }
-        Ok(())
+        self.refresh_derived(table, id)
     }
 
     /// Set the given columns, logging only those whose value actually changes. Returns the names
@@ -104,17 +112,46 @@ impl WriteTx<'_> {
         for (name, value) in &changed {
             self.log(table, id, Some(name), value.clone())?;
         }
+        self.refresh_derived(table, id)?;
         Ok(changed.into_iter().map(|(name, _)| name).collect())
     }
 
     /// Delete a row and record a tombstone. Rows that reference it through `ON DELETE CASCADE`
     /// go with it on every replica, so they need no tombstones of their own.
     pub fn delete(&mut self, table: &'static str, id: Uuid) -> Result<()> {
+        let owner = self.search_owner(table, id)?;
         let n_deleted = self.tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id.to_string()])?;
         if n_deleted == 0 {
             return Err(CoreError::not_found(table, id));
         }
+        if let Some((entity, owner)) = owner {
+            search::reindex(&self.tx, entity, &owner)?;
+        }
         self.log(table, id, None, Value::Null)
+    }
+
+    /// Keep the derived search tokens and dedupe keys current. Done here, in the one write path,
+    /// so that no entity (and later no synced change) can forget it.
+    fn refresh_derived(&mut self, table: &'static str, id: Uuid) -> Result<()> {
+        if let Some((entity, owner)) = self.search_owner(table, id)? {
+            search::reindex(&self.tx, entity, &owner)?;
+        }
+        Ok(())
+    }
+
+    /// The searchable record a row belongs to: itself for companies and contacts, the contact for
+    /// a contact's email or phone.
+    fn search_owner(&self, table: &'static str, id: Uuid) -> Result<Option<(&'static str, String)>> {
+        Ok(match table {
+            "company" | "contact" => Some((table, id.to_string())),
+            "contact_channel" => self
+                .tx
+                .prepare_cached("SELECT contact_id FROM contact_channel WHERE id = ?1")?
+                .query_row([id.to_string()], |r| r.get(0))
+                .optional()?
+                .map(|contact| ("contact", contact)),
+            _ => None,
+        })
     }
 
     /// Set a *derived* column (such as a newest-note date) without logging it: every replica

@@ -48,6 +48,12 @@ pub struct CompanyInput {
     /// Outside sales rep (a `User` id).
     #[serde(default)]
     pub osr_id: Option<Id>,
+    /// The parent in an account hierarchy (a head office above its branches).
+    #[serde(default)]
+    pub parent_id: Option<Id>,
+    /// Free labels ("Key account", "Trade show 2026"); new names become tags of their own.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// A company as the detail screen shows it.
@@ -67,6 +73,10 @@ pub struct Company {
     pub osr_name: Option<String>,
     /// When the newest note about this company was written (RFC 3339).
     pub newest_note_at: Option<String>,
+    pub parent: Option<crate::CompanyRef>,
+    /// Companies whose parent this one is.
+    pub children: Vec<crate::CompanyRef>,
+    pub ship_tos: Vec<ShipTo>,
     /// RFC 3339 timestamps.
     pub created_at: String,
     pub updated_at: String,
@@ -104,7 +114,8 @@ impl From<&Company> for CompanyRow {
 }
 
 /// Sortable columns of the company list, as accepted in `ListQuery::sort`.
-pub const COMPANY_SORTS: &[&str] = &["customer_number", "name", "city", "region", "country", "updated_at", "newest_note_at"];
+pub const COMPANY_SORTS: &[&str] =
+    &["customer_number", "name", "phone", "email", "city", "region", "country", "updated_at", "newest_note_at"];
 
 /// The customer list's filters (seed 001: newest note, ISR, OSR, state), combined with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,4 +135,34 @@ pub struct CompanyFilter {
     /// Newest note on or before this day (`YYYY-MM-DD`, UTC, inclusive).
     #[serde(default)]
     pub newest_note_to: Option<String>,
+    /// Only companies with this tag (matched whole, any case).
+    #[serde(default)]
+    pub tag: String,
+}
+
+/// A delivery address of a company. One of them may be the default for new orders.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipToInput {
+    pub company_id: Id,
+    /// What the address is called in pickers ("Warehouse", "Plant 2").
+    pub label: String,
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub postcode: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipTo {
+    pub id: Id,
+    #[serde(flatten)]
+    pub fields: ShipToInput,
 }

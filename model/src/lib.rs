@@ -13,17 +13,18 @@ pub mod company;
 pub mod contact;
 pub mod error;
 pub mod history;
+pub mod import;
 pub mod list;
 pub mod money;
 pub mod note;
 pub mod user;
 
 pub use codes::{CodeInput, CodeKind, CodeLists, CreditBehaviour, CreditCode, CreditStanding, NoteType, OrderEntry, TermsCode};
-pub use company::{Company, CompanyFilter, CompanyInput, CompanyRow};
-pub use contact::{CompanyRef, Contact, ContactInput, ContactRow};
+pub use company::{Company, CompanyFilter, CompanyInput, CompanyRow, ShipTo, ShipToInput};
+pub use contact::{Channel, ChannelKind, CompanyRef, Contact, ContactFilter, ContactInput, ContactRow};
 pub use error::{ApiError, ErrorKind, FieldError};
 pub use history::{AppInfo, HistoryEntry};
-pub use list::{ListQuery, Page, SortDir};
+pub use list::{Count, ListQuery, Page, PageAt, SortDir};
 pub use note::{Note, NoteHit, NoteInput, NoteSubject};
 pub use user::{User, UserInput};
 
@@ -47,6 +48,11 @@ pub mod limits {
     pub const CODE: usize = 40;
     pub const DESCRIPTION: usize = 200;
     pub const PRICE_CODE: usize = 20;
+    pub const TAG: usize = 50;
+    pub const TAGS_PER_COMPANY: usize = 20;
+    pub const LABEL: usize = 50;
+    pub const ROLE: usize = 100;
+    pub const CHANNELS_PER_CONTACT: usize = 20;
     /// A note can hold a long meeting report, not a document.
     pub const NOTE_BODY: usize = 20_000;
     /// Largest credit limit: one trillion in major units, far below i64 overflow in sums.

@@ -8,8 +8,8 @@ use std::sync::Mutex;
 
 use crm_core::Store;
 use crm_model::{
-    ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyFilter, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow,
-    HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, User, UserInput,
+    ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyFilter, CompanyInput, CompanyRow, Contact, ContactFilter, ContactInput, ContactRow, Count,
+    HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, ShipTo, ShipToInput, User, UserInput,
 };
 use tauri::State;
 
@@ -56,6 +56,23 @@ pub(crate) async fn company_list(state: State<'_, AppState>, query: ListQuery, f
     state.with(|store| store.company_list_filtered(&query, &filter.unwrap_or_default()))
 }
 
+/// How many companies match the list's search and filters (asked for beside the page, so that
+/// paging never waits for a count).
+#[tauri::command]
+pub(crate) async fn company_count(state: State<'_, AppState>, search: String, filter: Option<CompanyFilter>) -> Reply<Count> {
+    state.with(|store| store.company_count(&search, &filter.unwrap_or_default()))
+}
+
+#[tauri::command]
+pub(crate) async fn ship_to_save(state: State<'_, AppState>, id: Option<Id>, input: ShipToInput) -> Reply<ShipTo> {
+    state.with(|store| store.ship_to_save(id, input))
+}
+
+#[tauri::command]
+pub(crate) async fn ship_to_delete(state: State<'_, AppState>, id: Id) -> Reply<()> {
+    state.with(|store| store.ship_to_delete(id))
+}
+
 #[tauri::command]
 pub(crate) async fn company_get(state: State<'_, AppState>, id: Id) -> Reply<Company> {
     state.with(|store| store.company_get(id))
@@ -82,8 +99,13 @@ pub(crate) async fn company_contacts(state: State<'_, AppState>, id: Id) -> Repl
 }
 
 #[tauri::command]
-pub(crate) async fn contact_list(state: State<'_, AppState>, query: ListQuery) -> Reply<Page<ContactRow>> {
-    state.with(|store| store.contact_list(&query))
+pub(crate) async fn contact_list(state: State<'_, AppState>, query: ListQuery, filter: Option<ContactFilter>) -> Reply<Page<ContactRow>> {
+    state.with(|store| store.contact_list_filtered(&query, &filter.unwrap_or_default()))
+}
+
+#[tauri::command]
+pub(crate) async fn contact_count(state: State<'_, AppState>, search: String, filter: Option<ContactFilter>) -> Reply<Count> {
+    state.with(|store| store.contact_count(&search, &filter.unwrap_or_default()))
 }
 
 #[tauri::command]

@@ -2,7 +2,7 @@
 //! components never pass command names or JSON around themselves.
 
 use crm_model::{
-    ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyFilter, CompanyInput, CompanyRow, Contact, ContactInput, ContactRow,
+    ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyFilter, CompanyInput, CompanyRow, Contact, ContactFilter, ContactInput, ContactRow, Count,
     ErrorKind, HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, User, UserInput,
 };
 use serde::{Serialize, de::DeserializeOwned};
@@ -49,10 +49,6 @@ struct ById {
     id: Id,
 }
 #[derive(Serialize)]
-struct Query<'a> {
-    query: &'a ListQuery,
-}
-#[derive(Serialize)]
 struct Create<'a, T> {
     input: &'a T,
 }
@@ -71,13 +67,41 @@ pub async fn demo_load() -> ApiResult<AppInfo> {
 }
 
 #[derive(Serialize)]
-struct FilteredQuery<'a> {
+struct FilteredQuery<'a, F> {
     query: &'a ListQuery,
-    filter: &'a CompanyFilter,
+    filter: &'a F,
 }
 
 pub async fn company_list(query: &ListQuery, filter: &CompanyFilter) -> ApiResult<Page<CompanyRow>> {
     call("company_list", &FilteredQuery { query, filter }).await
+}
+
+#[derive(Serialize)]
+struct CountQuery<'a, F> {
+    search: &'a str,
+    filter: &'a F,
+}
+
+pub async fn company_count(search: &str, filter: &CompanyFilter) -> ApiResult<Count> {
+    call("company_count", &CountQuery { search, filter }).await
+}
+
+pub async fn contact_count(search: &str) -> ApiResult<Count> {
+    call("contact_count", &CountQuery { search, filter: &ContactFilter::default() }).await
+}
+
+#[derive(Serialize)]
+struct SaveShipTo<'a> {
+    id: Option<Id>,
+    input: &'a crm_model::ShipToInput,
+}
+
+pub async fn ship_to_save(id: Option<Id>, input: &crm_model::ShipToInput) -> ApiResult<crm_model::ShipTo> {
+    call("ship_to_save", &SaveShipTo { id, input }).await
+}
+
+pub async fn ship_to_delete(id: Id) -> ApiResult<()> {
+    call("ship_to_delete", &ById { id }).await
 }
 
 pub async fn company_get(id: Id) -> ApiResult<Company> {
@@ -101,7 +125,7 @@ pub async fn company_contacts(id: Id) -> ApiResult<Vec<ContactRow>> {
 }
 
 pub async fn contact_list(query: &ListQuery) -> ApiResult<Page<ContactRow>> {
-    call("contact_list", &Query { query }).await
+    call("contact_list", &FilteredQuery { query, filter: &ContactFilter::default() }).await
 }
 
 pub async fn contact_get(id: Id) -> ApiResult<Contact> {

@@ -1,6 +1,6 @@
 //! Company screens: the list, the detail (with its contacts and history) and the form.
 
-use crm_model::{ApiError, CompanyFilter, CompanyInput, CompanyRow, ErrorKind, FieldError, HistoryEntry, Id, ListQuery, NoteSubject, limits, money};
+use crm_model::{ApiError, PageAt, CompanyFilter, CompanyInput, CompanyRow, ErrorKind, FieldError, HistoryEntry, Id, ListQuery, NoteSubject, limits, money};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
@@ -21,11 +21,21 @@ pub fn CompanyList() -> impl IntoView {
         let (query, filter) = (query.get(), filter.get());
         async move { api::company_list(&query, &filter).await }
     });
+    // Counted beside the page and only when the search or filters change, never when paging.
+    let search = Memo::new(move |_| query.with(|q| q.search.clone()));
+    let counted = LocalResource::new(move || {
+        let (search, filter) = (search.get(), filter.get());
+        async move { api::company_count(&search, &filter).await.ok() }
+    });
+    let count = Signal::derive(move || counted.get().flatten());
     let demo_error = RwSignal::new(None::<ApiError>);
     let load_demo = move |_| {
         spawn_local(async move {
             match api::demo_load().await {
-                Ok(_) => page.refetch(),
+                Ok(_) => {
+                    page.refetch();
+                    counted.refetch();
+                }
                 Err(error) => demo_error.set(Some(error)),
             }
         })
@@ -40,13 +50,13 @@ pub fn CompanyList() -> impl IntoView {
                 type="search"
                 id="company-search"
                 class="search"
-                placeholder="Search by name, customer number or email"
+                placeholder="Search by name, customer number, email or phone"
                 aria-label="Search companies"
                 autofocus
                 prop:value=move || query.with(|q| q.search.clone())
                 on:input=move |ev| query.update(|q| {
                     q.search = event_target_value(&ev);
-                    q.offset = 0;
+                    q.at = PageAt::First;
                 })
             />
         </div>
@@ -55,7 +65,7 @@ pub fn CompanyList() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted pad">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) if page.total == 0 && query.with_untracked(|q| q.search.trim().is_empty()) && filter.with_untracked(|f| *f == CompanyFilter::default()) => view! {
+                    Ok(page) if page.rows.is_empty() && page.prev.is_none() && query.with_untracked(|q| q.search.trim().is_empty()) && filter.with_untracked(|f| *f == CompanyFilter::default()) => view! {
                         <div class="empty">
                             <h2>"No companies yet"</h2>
                             <p class="muted">"Add your first customer, or explore the app with a set of demo companies and contacts."</p>
@@ -67,7 +77,7 @@ pub fn CompanyList() -> impl IntoView {
                     }.into_any(),
                     Ok(page) => view! {
                         <CompanyTable rows=page.rows.clone() query on_open=Callback::new(move |id| nav.set(View::Company(id)))/>
-                        <Pager page query/>
+                        <Pager page query count/>
                     }.into_any(),
                     Err(error) => view! { <div class="banner error" role="alert">{error.message}</div> }.into_any(),
                 }
@@ -91,7 +101,7 @@ fn FilterBar(
         change(&mut next);
         if next != filter.get_untracked() {
             filter.set(next);
-            query.update(|q| q.offset = 0);
+            query.update(|q| q.at = PageAt::First);
         }
     };
     let (isr, osr, credit) = (RwSignal::new(None), RwSignal::new(None), RwSignal::new(None));
@@ -213,6 +223,19 @@ pub fn CompanyDetail(
                                         <dt>"Website"</dt><dd>{or_dash(f.website)}</dd>
                                         <dt>"Billing address"</dt>
                                         <dd>{if address.is_empty() { "—".into_any() } else { address.into_iter().map(|line| view! { <span class="line">{line}</span> }).collect_view().into_any() }}</dd>
+                                        <dt>"Tags"</dt>
+                                        <dd id="company-tags">{if f.tags.is_empty() { "—".into_any() } else { f.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view().into_any() }}</dd>
+                                        <dt>"Parent company"</dt>
+                                        <dd id="parent-company">{match company.parent.clone() {
+                                            Some(parent) => view! { <button class="link" on:click=move |_| nav.set(View::Company(parent.id))>{parent.name.clone()}</button> }.into_any(),
+                                            None => "—".into_any(),
+                                        }}</dd>
+                                        {(!company.children.is_empty()).then(|| view! {
+                                            <dt>"Branches"</dt>
+                                            <dd>{company.children.iter().map(|child| { let child_id = child.id; view! {
+                                                <button class="link line" on:click=move |_| nav.set(View::Company(child_id))>{child.name.clone()}</button>
+                                            }}).collect_view()}</dd>
+                                        })}
                                         <dt>"Created"</dt><dd>{format::local_time(&company.created_at)}</dd>
                                         <dt>"Updated"</dt><dd>{format::local_time(&company.updated_at)}</dd>
                                     </dl>
@@ -242,7 +265,12 @@ pub fn CompanyDetail(
                                         Err(error) => view! { <p class="error">{error.message}</p> }.into_any(),
                                     })}
                                 </section>
+                                <ShipToCard company_id=id ship_tos=company.ship_tos.clone() on_change=Callback::new(move |_| record.refetch())/>
                                 <NotesCard subject=NoteSubject::Company(id) on_added=Callback::new(move |_| record.refetch())/>
+                                // The 360° screen's places for the records later releases add.
+                                <section class="card" id="leads-card"><h2>"Leads"</h2><p class="muted">"No leads for this customer yet."</p></section>
+                                <section class="card" id="tasks-card"><h2>"Tasks"</h2><p class="muted">"No open tasks."</p></section>
+                                <section class="card" id="orders-card"><h2>"Orders"</h2><p class="muted">"No orders yet."</p></section>
                                 <section class="card wide">
                                     <h2>"History"</h2>
                                     {move || history.get().map(|result| match result {
@@ -296,6 +324,7 @@ pub fn CompanyForm(
     let form = Form::<CompanyInput>::new();
     let lists = LocalResource::new(api::code_lists);
     // Numbers are typed as text and parsed on save, so a half-typed "12,5" is not lost.
+    let tags = RwSignal::new(String::new());
     let credit_limit = RwSignal::new(String::new());
     let payment_days = RwSignal::new(String::new());
     let discount = RwSignal::new(String::new());
@@ -312,6 +341,7 @@ pub fn CompanyForm(
                     credit.set(f.credit_code_id);
                     isr.set(f.isr_id);
                     osr.set(f.osr_id);
+                    tags.set(f.tags.join(", "));
                     form.draft.set(company.fields);
                 }
                 Err(e) => form.error.set(Some(e)),
@@ -340,6 +370,7 @@ pub fn CompanyForm(
             }
             (input.terms_code_id, input.credit_code_id) = (terms.get_untracked(), credit.get_untracked());
             (input.isr_id, input.osr_id) = (isr.get_untracked(), osr.get_untracked());
+            input.tags = tags.get_untracked().split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
             async move {
                 if !problems.is_empty() {
                     return Err(ApiError { kind: ErrorKind::Invalid, message: "Some numbers could not be read.".into(), fields: problems });
@@ -378,6 +409,10 @@ pub fn CompanyForm(
                 {form.field("Phone", "phone", "tel", limits::PHONE, |d| &d.phone, |d, v| d.phone = v)}
                 {form.field("Email", "email", "email", limits::EMAIL, |d| &d.email, |d, v| d.email = v)}
                 {form.field("Website", "website", "text", limits::WEBSITE, |d| &d.website, |d, v| d.website = v)}
+                <TextField label="Tags (comma separated)" name="tags" maxlength=500 value=tags on_input=move |text| {
+                    tags.set(text);
+                    form.clear_error("tags");
+                } error=field_error(form.error, "tags")/>
             </div>
             <h2>"Billing address"</h2>
             <div class="grid">
@@ -400,5 +435,72 @@ pub fn CompanyForm(
             </div>
             {form.actions(move || nav.set(id.map(View::Company).unwrap_or(View::Companies)))}
         </form>
+    }
+}
+
+/// The company's ship-to addresses, with a small form to add one (seed 001: any number of
+/// delivery addresses, one of them the default).
+#[component]
+fn ShipToCard(
+    /// The company the addresses belong to.
+    company_id: Id,
+    /// The addresses, default first.
+    ship_tos: Vec<crm_model::ShipTo>,
+    /// Called after an address is added or removed, to reload the company.
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let adding = RwSignal::new(false);
+    let input = RwSignal::new(crm_model::ShipToInput { company_id, ..Default::default() });
+    let error = RwSignal::new(None::<ApiError>);
+    let field = move |id: &'static str, label: &'static str, get: fn(&crm_model::ShipToInput) -> String, put: fn(&mut crm_model::ShipToInput, String)| view! {
+        <label>{label}
+            <input id=id prop:value=move || input.with(get) on:input=move |ev| { let value = event_target_value(&ev); input.update(|i| put(i, value)) }/>
+        </label>
+    };
+    let save = move |_| {
+        spawn_local(async move {
+            match api::ship_to_save(None, &input.get_untracked()).await {
+                Ok(_) => {
+                    adding.set(false);
+                    input.set(crm_model::ShipToInput { company_id, ..Default::default() });
+                    on_change.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        })
+    };
+    view! {
+        <section class="card" id="ship-to-card">
+            <div class="card-head">
+                <h2>"Ship-to addresses"</h2>
+                <button class="ghost" id="add-ship-to" on:click=move |_| adding.update(|a| *a = !*a)>"Add address"</button>
+            </div>
+            {if ship_tos.is_empty() { view! { <p class="muted">"Deliveries go to the billing address."</p> }.into_any() } else {
+                view! { <ul class="plain">{ship_tos.into_iter().map(|s| { let ship_id = s.id; view! {
+                    <li>
+                        <strong>{s.fields.label.clone()}</strong>
+                        {s.fields.is_default.then(|| view! { <span class="chip">"Default"</span> })}
+                        <span class="muted line">{[s.fields.street.clone(), format!("{} {}", s.fields.postcode, s.fields.city).trim().to_owned(), s.fields.region.clone(), s.fields.country.clone()].into_iter().filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", ")}</span>
+                        <button class="link" on:click=move |_| spawn_local(async move {
+                            match api::ship_to_delete(ship_id).await { Ok(()) => on_change.run(()), Err(e) => error.set(Some(e)) }
+                        })>"Remove"</button>
+                    </li>
+                }}).collect_view()}</ul> }.into_any()
+            }}
+            <ErrorBanner error/>
+            {move || adding.get().then(|| view! {
+                <div class="form-grid">
+                    {field("ship-label", "Label", |i| i.label.clone(), |i, v| i.label = v)}
+                    {field("ship-street", "Street", |i| i.street.clone(), |i, v| i.street = v)}
+                    {field("ship-postcode", "Postcode", |i| i.postcode.clone(), |i, v| i.postcode = v)}
+                    {field("ship-city", "City", |i| i.city.clone(), |i, v| i.city = v)}
+                    {field("ship-region", "State / region", |i| i.region.clone(), |i, v| i.region = v)}
+                    {field("ship-country", "Country", |i| i.country.clone(), |i, v| i.country = v)}
+                    <label class="check"><input type="checkbox" id="ship-default" prop:checked=move || input.with(|i| i.is_default)
+                        on:change=move |ev| { let on = event_target_checked(&ev); input.update(|i| i.is_default = on) }/>"Default delivery address"</label>
+                    <div class="actions"><button class="primary" id="save-ship-to" on:click=save>"Save address"</button></div>
+                </div>
+            })}
+        </section>
     }
 }

@@ -1,6 +1,6 @@
 //! Small pieces every screen shares.
 
-use crm_model::{ApiError, CodeLists, Id, ListQuery, Page, SortDir};
+use crm_model::{ApiError, CodeLists, Count, Id, ListQuery, Page, PageAt, SortDir};
 use std::future::Future;
 
 use leptos::{prelude::*, task::spawn_local};
@@ -107,7 +107,7 @@ pub fn SortHeader(
     label: &'static str,
     /// Sort name understood by the core.
     key: &'static str,
-    /// The list's query; its `sort`, `dir` and `offset` are updated on click.
+    /// The list's query; its `sort` and `dir` are set on click, and it goes back to the first page.
     query: RwSignal<ListQuery>,
     /// The sort the core uses when `query.sort` is `None`.
     default_key: &'static str,
@@ -128,7 +128,7 @@ pub fn SortHeader(
             <button class="sort" data-sort=key on:click=move |_| query.update(|q| {
                 q.dir = if active() && q.dir == SortDir::Asc { SortDir::Desc } else { SortDir::Asc };
                 q.sort = Some(key.to_owned());
-                q.offset = 0;
+                q.at = PageAt::First;
             })>
                 {label}{arrow}
             </button>
@@ -136,24 +136,41 @@ pub fn SortHeader(
     }
 }
 
-/// "1–50 of 1,234" with previous/next buttons.
+/// First / previous / next / last buttons over keyset cursors, and the number of matches (which
+/// arrives separately, so paging never waits for it).
 #[component]
 pub fn Pager<T: Send + Sync + 'static>(
     /// The page on screen.
     page: Page<T>,
-    /// The list's query; its offset moves.
+    /// The list's query; its `at` moves.
     query: RwSignal<ListQuery>,
+    /// How many rows match, once counted.
+    count: Signal<Option<Count>>,
 ) -> impl IntoView {
-    let limit = query.with_untracked(|q| q.limit);
-    let first = if page.total == 0 { 0 } else { page.offset as u64 + 1 };
-    let last = page.offset as u64 + page.rows.len() as u64;
-    let has_prev = page.offset > 0;
-    let has_next = last < page.total;
+    let (prev, next) = (page.prev.clone(), page.next.clone());
+    let has_prev = prev.is_some();
+    let has_next = next.is_some();
+    // Relevance-ranked search results have no "last" page; a column sort has.
+    let ranked = query.with_untracked(|q| q.sort.is_none() && !q.search.trim().is_empty());
+    let shown = page.rows.len();
+    let label = move || match count.get() {
+        Some(Count { rows, capped: true }) => format!("{shown} shown · over {} matches", format::count(rows)),
+        Some(Count { rows, capped: false }) => format!("{shown} shown · {} in all", format::count(rows)),
+        None => format!("{shown} shown"),
+    };
     view! {
         <div class="pager">
-            <span class="muted">{format!("{}–{} of {}", format::count(first), format::count(last), format::count(page.total))}</span>
-            <button class="ghost" disabled=!has_prev on:click=move |_| query.update(|q| q.offset = q.offset.saturating_sub(limit))>"Previous"</button>
-            <button class="ghost" disabled=!has_next on:click=move |_| query.update(|q| q.offset += limit)>"Next"</button>
+            <span class="muted" id="list-count">{label}</span>
+            <button class="ghost" disabled=!has_prev on:click=move |_| query.update(|q| q.at = PageAt::First)>"First"</button>
+            <button class="ghost" id="page-prev" disabled=!has_prev on:click=move |_| {
+                let prev = prev.clone();
+                query.update(|q| q.at = prev.map(PageAt::Before).unwrap_or_default())
+            }>"Previous"</button>
+            <button class="ghost" id="page-next" disabled=!has_next on:click=move |_| {
+                let next = next.clone();
+                query.update(|q| q.at = next.map(PageAt::After).unwrap_or_default())
+            }>"Next"</button>
+            <button class="ghost" disabled=!has_next || ranked on:click=move |_| query.update(|q| q.at = PageAt::Last)>"Last"</button>
         </div>
     }
 }

@@ -1,6 +1,6 @@
 //! Contact screens: the list, the detail and the form with its company picker.
 
-use crm_model::{CompanyRef, ContactInput, ContactRow, Id, ListQuery, NoteSubject, limits};
+use crm_model::{CompanyRef, ContactInput, ContactRow, Id, ListQuery, NoteSubject, PageAt, limits};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
@@ -20,6 +20,12 @@ pub fn ContactList() -> impl IntoView {
         let query = query.get();
         async move { api::contact_list(&query).await }
     });
+    let search = Memo::new(move |_| query.with(|q| q.search.clone()));
+    let counted = LocalResource::new(move || {
+        let search = search.get();
+        async move { api::contact_count(&search).await.ok() }
+    });
+    let count = Signal::derive(move || counted.get().flatten());
     view! {
         <header class="page-head">
             <h1>"Contacts"</h1>
@@ -36,7 +42,7 @@ pub fn ContactList() -> impl IntoView {
                 prop:value=move || query.with(|q| q.search.clone())
                 on:input=move |ev| query.update(|q| {
                     q.search = event_target_value(&ev);
-                    q.offset = 0;
+                    q.at = PageAt::First;
                 })
             />
         </div>
@@ -73,8 +79,8 @@ pub fn ContactList() -> impl IntoView {
                             </tbody>
                         </table>
                         </div>
-                        {(page.total == 0).then(|| view! { <p class="muted pad">"No contacts found."</p> })}
-                        <Pager page query/>
+                        {(page.rows.is_empty()).then(|| view! { <p class="muted pad">"No contacts found."</p> })}
+                        <Pager page query count/>
                     }.into_any(),
                     Err(error) => view! { <div class="banner error" role="alert">{error.message}</div> }.into_any(),
                 }
@@ -203,7 +209,7 @@ pub fn ContactForm(
     } else if let Some(company_id) = company {
         spawn_local(async move {
             if let Ok(c) = api::company_get(company_id).await {
-                linked.set(vec![CompanyRef { id: c.id, customer_number: c.customer_number, name: c.fields.name }]);
+                linked.set(vec![CompanyRef { id: c.id, customer_number: c.customer_number, name: c.fields.name, role: String::new() }]);
             }
         });
     }
@@ -275,7 +281,7 @@ fn CompanyPicker(
                 prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
             <ul class="suggestions">
                 {move || matches.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|row| {
-                    let pick = CompanyRef { id: row.id, customer_number: row.customer_number.clone(), name: row.name.clone() };
+                    let pick = CompanyRef { id: row.id, customer_number: row.customer_number.clone(), name: row.name.clone(), role: String::new() };
                     view! {
                         <li><button type="button" class="link" on:click=move |_| {
                             let pick = pick.clone();

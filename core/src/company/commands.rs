@@ -1,8 +1,9 @@
-use crm_model::{Company, CompanyInput, CreditBehaviour, OrderEntry, limits};
+use crm_model::{Company, CompanyInput, CreditBehaviour, OrderEntry, ShipTo, ShipToInput, limits};
+use rusqlite::{OptionalExtension, types::Value};
 use uuid::Uuid;
 
 use super::types::{TABLE, columns};
-use crate::{CoreError, Result, Store, numbering::NumberKind, validate::Validator};
+use crate::{CoreError, Result, Store, numbering::NumberKind, validate::Validator, write::WriteTx};
 
 /// Normalise (trim) and check a company form. Every failing field is reported.
 fn validate(conn: &rusqlite::Connection, input: &mut CompanyInput) -> Result<()> {
@@ -28,7 +29,75 @@ fn validate(conn: &rusqlite::Connection, input: &mut CompanyInput) -> Result<()>
     check.reference(conn, "credit_code_id", "credit_code", input.credit_code_id, "credit code")?;
     check.reference(conn, "isr_id", "app_user", input.isr_id, "user")?;
     check.reference(conn, "osr_id", "app_user", input.osr_id, "user")?;
+    check.reference(conn, "parent_id", "company", input.parent_id, "company")?;
+    let mut tags: Vec<String> = Vec::new();
+    for tag in &input.tags {
+        let tag = tag.split_whitespace().collect::<Vec<_>>().join(" ");
+        if tag.chars().count() > limits::TAG {
+            check.error("tags", format!("A tag can be at most {} characters long.", limits::TAG));
+        } else if !tag.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > limits::TAGS_PER_COMPANY {
+        check.error("tags", format!("A company can have at most {} tags.", limits::TAGS_PER_COMPANY));
+    }
+    input.tags = tags;
     check.finish()
+}
+
+/// Refuse a parent that is the company itself or one of its descendants: an account hierarchy
+/// is a tree.
+fn check_parent(conn: &rusqlite::Connection, id: Uuid, parent: Option<Uuid>) -> Result<()> {
+    let Some(parent) = parent else { return Ok(()) };
+    let is_descendant: bool = conn.query_row(
+        "WITH RECURSIVE up(id) AS (SELECT ?1 UNION SELECT c.parent_id FROM company c JOIN up ON c.id = up.id WHERE c.parent_id IS NOT NULL)
+         SELECT EXISTS (SELECT 1 FROM up WHERE id = ?2)",
+        [parent.to_string(), id.to_string()],
+        |r| r.get(0),
+    )?;
+    if is_descendant {
+        return Err(CoreError::invalid("parent_id", "A company cannot be its own parent or sit below one of its own branches."));
+    }
+    Ok(())
+}
+
+/// Make the company's tags exactly `names`, creating tags that do not exist yet.
+fn set_tags(w: &mut WriteTx<'_>, company_id: Uuid, names: &[String]) -> Result<()> {
+    let mut wanted = Vec::new();
+    for name in names {
+        let existing: Option<String> =
+            w.tx().prepare_cached("SELECT id FROM tag WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?;
+        let tag_id = match existing {
+            Some(id) => id,
+            None => {
+                let id = Uuid::now_v7();
+                w.insert("tag", id, &[("name", crate::write::text(name))])?;
+                id.to_string()
+            }
+        };
+        wanted.push(tag_id);
+    }
+    let current: Vec<(String, String)> = w
+        .tx()
+        .prepare_cached("SELECT id, tag_id FROM company_tag WHERE company_id = ?1")?
+        .query_map([company_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (link_id, tag_id) in &current {
+        if !wanted.contains(tag_id) {
+            w.delete("company_tag", Uuid::parse_str(link_id).map_err(|e| CoreError::Migration(e.to_string()))?)?;
+        }
+    }
+    for tag_id in wanted {
+        if !current.iter().any(|(_, t)| *t == tag_id) {
+            w.insert(
+                "company_tag",
+                Uuid::now_v7(),
+                &[("company_id", crate::write::text(&company_id.to_string())), ("tag_id", crate::write::text(&tag_id))],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 impl Store {
@@ -40,16 +109,71 @@ impl Store {
             let number = w.allocate_number(NumberKind::Customer)?;
             let mut row = columns(&input);
             row.push(("customer_number", crate::write::text(&number)));
-            w.insert(TABLE, id, &row)
+            w.insert(TABLE, id, &row)?;
+            set_tags(w, id, &input.tags)
         })?;
         self.company_get(id)
     }
 
     pub fn company_update(&mut self, id: Uuid, mut input: CompanyInput) -> Result<Company> {
         validate(&self.conn, &mut input)?;
-        self.write(|w| w.update(TABLE, id, &columns(&input)))?;
+        check_parent(&self.conn, id, input.parent_id)?;
+        self.write(|w| {
+            w.update(TABLE, id, &columns(&input))?;
+            set_tags(w, id, &input.tags)
+        })?;
         self.company_get(id)
     }
+
+    /// Add (no `id`) or change a ship-to address. Making one the default takes the default from
+    /// the company's other addresses in the same transaction.
+    pub fn ship_to_save(&mut self, id: Option<Uuid>, mut input: ShipToInput) -> Result<ShipTo> {
+        let mut check = Validator::default();
+        check.required("label", &mut input.label, limits::LABEL);
+        check.text("street", &mut input.street, limits::STREET);
+        check.text("city", &mut input.city, limits::CITY);
+        check.text("postcode", &mut input.postcode, limits::POSTCODE);
+        check.text("region", &mut input.region, limits::REGION);
+        check.text("country", &mut input.country, limits::COUNTRY);
+        check.reference(&self.conn, "company_id", "company", Some(input.company_id), "company")?;
+        check.finish()?;
+        let id = id.unwrap_or_else(Uuid::now_v7);
+        let is_new = !crate::sql::exists(&self.conn, "ship_to", id)?;
+        let row = ship_to_columns(&input);
+        self.write(|w| {
+            if input.is_default {
+                let others: Vec<String> = w
+                    .tx()
+                    .prepare_cached("SELECT id FROM ship_to WHERE company_id = ?1 AND is_default = 1 AND id <> ?2")?
+                    .query_map([input.company_id.to_string(), id.to_string()], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for other in others {
+                    let other = Uuid::parse_str(&other).map_err(|e| CoreError::Migration(e.to_string()))?;
+                    w.update("ship_to", other, &[("is_default", Value::Integer(0))])?;
+                }
+            }
+            if is_new { w.insert("ship_to", id, &row) } else { w.update("ship_to", id, &row).map(drop) }
+        })?;
+        self.ship_tos(input.company_id)?.into_iter().find(|s| s.id == id).ok_or_else(|| CoreError::not_found("ship_to", id))
+    }
+
+    pub fn ship_to_delete(&mut self, id: Uuid) -> Result<()> {
+        self.write(|w| w.delete("ship_to", id))
+    }
+}
+
+fn ship_to_columns(input: &ShipToInput) -> Vec<(&'static str, Value)> {
+    use crate::write::text;
+    vec![
+        ("company_id", text(&input.company_id.to_string())),
+        ("label", text(&input.label)),
+        ("street", text(&input.street)),
+        ("city", text(&input.city)),
+        ("postcode", text(&input.postcode)),
+        ("region", text(&input.region)),
+        ("country", text(&input.country)),
+        ("is_default", Value::Integer(input.is_default.into())),
+    ]
 }
 
 impl Store {

@@ -7,7 +7,9 @@
 
 mod commands;
 mod queries;
+pub(crate) use queries::day_start_ms;
 mod types;
+pub(crate) use types::{TABLE, columns};
 
 #[cfg(test)]
 mod tests;

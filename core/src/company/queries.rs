@@ -1,36 +1,76 @@
-use crm_model::{Company, CompanyFilter, CompanyRow, HistoryEntry, ListQuery, Page};
+use crm_model::{Company, CompanyFilter, CompanyRef, CompanyRow, Count, HistoryEntry, ListQuery, Page, ShipTo, ShipToInput};
 use rusqlite::types::Value;
 use uuid::Uuid;
 
-use super::types::{SELECT_COMPANY, SELECT_ROW, TABLE, company_from_row, company_row_from_row};
+use super::types::{ROW_COLUMNS, SELECT_COMPANY, TABLE, company_from_row, company_row_from_row};
 use crate::{Result, Store, sql, validate::Validator};
 
-const LIST: sql::ListSpec<CompanyRow> = sql::ListSpec {
-    select: SELECT_ROW,
-    table: TABLE,
-    search: SEARCH,
-    sorts: SORTS,
-    default_sort: "name",
-    map: company_row_from_row,
-};
+const LIST: sql::ListSpec<CompanyRow> =
+    sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "name", map: company_row_from_row };
 
-/// Sort names the company list accepts, and their SQL.
+/// Sort names the company list accepts, and their SQL. Customer numbers sort by length first, so
+/// that A9999 comes before A10000.
 const SORTS: &[(&str, &str)] = &[
-    ("customer_number", "customer_number"),
+    ("customer_number", "length(customer_number), customer_number"),
     ("name", "name COLLATE NOCASE"),
+    ("phone", "phone"),
+    ("email", "email COLLATE NOCASE"),
     ("city", "city COLLATE NOCASE"),
     ("region", "region COLLATE NOCASE"),
     ("country", "country COLLATE NOCASE"),
     ("updated_at", "updated_at"),
-    ("newest_note_at", "newest_note_at"),
+    ("newest_note_at", "ifnull(newest_note_at, 0)"),
 ];
 
-/// Matches the search box against the start of the name, the customer number or the email.
-const SEARCH: &str = "(?1 = '' OR name LIKE ?2 ESCAPE '\\' OR customer_number LIKE ?2 ESCAPE '\\' OR email LIKE ?2 ESCAPE '\\')";
-
 impl Store {
+    /// The whole company record for the customer screen: fields, tags, parent and children,
+    /// ship-to addresses.
     pub fn company_get(&self, id: Uuid) -> Result<Company> {
-        sql::get_by_id(&self.conn, &format!("{SELECT_COMPANY} WHERE c.id = ?1"), TABLE, id, company_from_row)
+        let mut company = sql::get_by_id(&self.conn, &format!("{SELECT_COMPANY} WHERE c.id = ?1"), TABLE, id, company_from_row)?;
+        let key = id.to_string();
+        company.fields.tags = self
+            .conn
+            .prepare_cached("SELECT t.name FROM company_tag ct JOIN tag t ON t.id = ct.tag_id WHERE ct.company_id = ?1 ORDER BY t.name")?
+            .query_map([&key], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let company_ref = |r: &rusqlite::Row<'_>| {
+            Ok(CompanyRef { id: sql::parse_id(r.get_ref(0)?.as_str()?)?, customer_number: r.get(1)?, name: r.get(2)?, role: String::new() })
+        };
+        if let Some(parent) = company.fields.parent_id {
+            company.parent = Some(sql::get_by_id(&self.conn, "SELECT id, customer_number, name FROM company WHERE id = ?1", TABLE, parent, company_ref)?);
+        }
+        company.children = self
+            .conn
+            .prepare_cached("SELECT id, customer_number, name FROM company WHERE parent_id = ?1 ORDER BY name COLLATE NOCASE, id")?
+            .query_map([&key], company_ref)?
+            .collect::<rusqlite::Result<_>>()?;
+        company.ship_tos = self.ship_tos(id)?;
+        Ok(company)
+    }
+
+    pub(crate) fn ship_tos(&self, company_id: Uuid) -> Result<Vec<ShipTo>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, company_id, label, street, city, postcode, region, country, is_default FROM ship_to
+                 WHERE company_id = ?1 ORDER BY is_default DESC, label COLLATE NOCASE, id",
+            )?
+            .query_map([company_id.to_string()], |r| {
+                Ok(ShipTo {
+                    id: sql::parse_id(r.get_ref(0)?.as_str()?)?,
+                    fields: ShipToInput {
+                        company_id: sql::parse_id(r.get_ref(1)?.as_str()?)?,
+                        label: r.get(2)?,
+                        street: r.get(3)?,
+                        city: r.get(4)?,
+                        postcode: r.get(5)?,
+                        region: r.get(6)?,
+                        country: r.get(7)?,
+                        is_default: r.get(8)?,
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn company_list(&self, query: &ListQuery) -> Result<Page<CompanyRow>> {
@@ -39,31 +79,18 @@ impl Store {
 
     /// The customer list with its filters.
     pub fn company_list_filtered(&self, query: &ListQuery, filter: &CompanyFilter) -> Result<Page<CompanyRow>> {
-        let mut check = Validator::default();
-        let from = day_start_ms(&mut check, "newest_note_from", filter.newest_note_from.as_deref(), 0);
-        let to = day_start_ms(&mut check, "newest_note_to", filter.newest_note_to.as_deref(), 1);
-        check.finish()?;
-        let mut conditions: Vec<(&str, Value)> = Vec::new();
-        let id = |id: uuid::Uuid| Value::Text(id.to_string());
-        if let Some(isr) = filter.isr_id {
-            conditions.push(("isr_id = ?", id(isr)));
-        }
-        if let Some(osr) = filter.osr_id {
-            conditions.push(("osr_id = ?", id(osr)));
-        }
-        if let Some(credit) = filter.credit_code_id {
-            conditions.push(("credit_code_id = ?", id(credit)));
-        }
-        if !filter.region.trim().is_empty() {
-            conditions.push(("region = ? COLLATE NOCASE", Value::Text(filter.region.trim().to_owned())));
-        }
-        if let Some(from) = from {
-            conditions.push(("newest_note_at >= ?", Value::Integer(from)));
-        }
-        if let Some(to) = to {
-            conditions.push(("newest_note_at < ?", Value::Integer(to)));
-        }
-        sql::list_page(&self.conn, &LIST, query, &conditions)
+        sql::list_page(&self.conn, &LIST, query, conditions(filter)?)
+    }
+
+    /// How many companies match a search and filters (see [`Count`]).
+    pub fn company_count(&self, search: &str, filter: &CompanyFilter) -> Result<Count> {
+        sql::list_count(&self.conn, &LIST, search, conditions(filter)?)
+    }
+
+    /// Every company of a filtered, sorted list, one page at a time, for exports: `each` is
+    /// called per row; it stops early when `each` returns an error.
+    pub fn company_each(&self, query: &ListQuery, filter: &CompanyFilter, each: impl FnMut(CompanyRow) -> Result<()>) -> Result<()> {
+        sql::each_row(query, |page| self.company_list_filtered(page, filter), each)
     }
 
     pub fn company_history(&self, id: Uuid) -> Result<Vec<HistoryEntry>> {
@@ -72,9 +99,44 @@ impl Store {
     }
 }
 
+/// The list filters as SQL conditions.
+fn conditions(filter: &CompanyFilter) -> Result<sql::Conditions> {
+    let mut check = Validator::default();
+    let from = day_start_ms(&mut check, "newest_note_from", filter.newest_note_from.as_deref(), 0);
+    let to = day_start_ms(&mut check, "newest_note_to", filter.newest_note_to.as_deref(), 1);
+    check.finish()?;
+    let mut conditions = sql::Conditions::default();
+    let id = |id: Uuid| Value::Text(id.to_string());
+    if let Some(isr) = filter.isr_id {
+        conditions.push("isr_id = ?", [id(isr)]);
+    }
+    if let Some(osr) = filter.osr_id {
+        conditions.push("osr_id = ?", [id(osr)]);
+    }
+    if let Some(credit) = filter.credit_code_id {
+        conditions.push("credit_code_id = ?", [id(credit)]);
+    }
+    if !filter.region.trim().is_empty() {
+        conditions.push("region = ? COLLATE NOCASE", [Value::Text(filter.region.trim().to_owned())]);
+    }
+    if let Some(from) = from {
+        conditions.push("ifnull(newest_note_at, 0) >= ?", [Value::Integer(from)]);
+    }
+    if let Some(to) = to {
+        conditions.push("newest_note_at < ?", [Value::Integer(to)]);
+    }
+    if !filter.tag.trim().is_empty() {
+        conditions.push(
+            "company.id IN (SELECT ct.company_id FROM company_tag ct JOIN tag t ON t.id = ct.tag_id WHERE t.name = ?)",
+            [Value::Text(filter.tag.trim().to_owned())],
+        );
+    }
+    Ok(conditions)
+}
+
 /// Unix milliseconds at the start of `day` (`YYYY-MM-DD`, UTC) plus `add_days`; a malformed day is
 /// reported as an error of `field`.
-fn day_start_ms(check: &mut Validator, field: &str, day: Option<&str>, add_days: i64) -> Option<i64> {
+pub(crate) fn day_start_ms(check: &mut Validator, field: &str, day: Option<&str>, add_days: i64) -> Option<i64> {
     let day = day.map(str::trim).filter(|d| !d.is_empty())?;
     match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
         Ok(date) => Some((date + chrono::Days::new(add_days as u64)).and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis()),

@@ -1,4 +1,4 @@
-use crm_model::{CompanyInput, ErrorKind, ListQuery, SortDir, limits};
+use crm_model::{CompanyInput, ErrorKind, ListQuery, Page, PageAt, SortDir, limits};
 use expect_test::expect;
 use rusqlite::types::Value;
 use uuid::Uuid;
@@ -112,7 +112,7 @@ fn create_logs_every_column_in_one_stamped_transaction() {
     let mut store = store();
     let company = store.company_create(acme()).unwrap();
     let log = change_log(&store);
-    assert_eq!(log.len(), 18, "seventeen form fields and the customer number");
+    assert_eq!(log.len(), 19, "eighteen form fields and the customer number");
     assert!(log.iter().all(|(table, _, _)| table == "company"));
     assert!(log.contains(&("company".into(), Some("customer_number".into()), Value::Text("A1001".into()))));
     assert!(log.contains(&("company".into(), Some("name".into()), Value::Text("Acme Tools".into()))));
@@ -125,7 +125,7 @@ fn create_logs_every_column_in_one_stamped_transaction() {
     assert_eq!(distinct_hlc, 1, "one transaction, one timestamp");
     assert_eq!((device, user, row), (store.device_id().to_string(), "tester".into(), company.id.to_string()));
     let change_ids: i64 = store.conn.query_row("SELECT count(DISTINCT change_id) FROM change_log", [], |r| r.get(0)).unwrap();
-    assert_eq!(change_ids, 18, "every change has its own id (sync applies each exactly once)");
+    assert_eq!(change_ids, 19, "every change has its own id (sync applies each exactly once)");
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn update_logs_only_changed_fields_and_reads_back_as_history() {
     let fields: Vec<Option<String>> = store.company_history(sparse.id).unwrap().into_iter().map(|h| h.field).collect();
     assert_eq!(fields, [Some("customer_number".to_owned()), Some("name".to_owned())]);
     let logged: i64 = store.conn.query_row("SELECT count(*) FROM change_log WHERE row_id = ?1", [sparse.id.to_string()], |r| r.get(0)).unwrap();
-    assert_eq!(logged, 18);
+    assert_eq!(logged, 19);
 }
 
 fn names(store: &Store, query: ListQuery) -> Vec<String> {
@@ -202,29 +202,163 @@ fn list_sorts_case_insensitively_in_both_directions() {
 }
 
 #[test]
-fn list_searches_prefixes_of_name_number_and_email_literally() {
-    let store = demo_list_store();
+fn list_search_matches_word_prefixes_of_name_number_email_and_phone_ranked() {
+    let mut store = demo_list_store();
+    store.company_create(CompanyInput { name: "Tool Depot".into(), phone: "+1 (512) 555-0199".into(), ..CompanyInput::default() }).unwrap();
+    store.company_create(CompanyInput { name: "Müller Ça Va GmbH".into(), ..CompanyInput::default() }).unwrap();
     let search = |text: &str| names(&store, ListQuery { search: text.into(), ..ListQuery::default() });
     assert_eq!(search("ac"), ["Acme Tools", "Acme_Underscore"]);
     assert_eq!(search("  BETA "), ["beta Labs"]);
     assert_eq!(search("A1003"), ["100% Cotton"]);
     assert_eq!(search("castle@"), ["Castle Works"]);
+    assert_eq!(search("castle@works.ex"), ["Castle Works"], "an email prefix as typed");
     assert_eq!(search("100%"), ["100% Cotton"], "% is a literal, not a wildcard");
-    assert_eq!(search("%"), Vec::<String>::new());
-    assert_eq!(search("Acme_"), ["Acme_Underscore"], "_ is a literal, not a wildcard");
-    assert_eq!(search("Tools"), Vec::<String>::new(), "prefix search, not substring");
+    assert_eq!(search("%"), Vec::<String>::new(), "punctuation alone finds nothing");
+    assert_eq!(search("tool"), ["Tool Depot", "Acme Tools"], "a name that starts with it first, then a later word");
+    assert_eq!(search("acme t"), ["Acme Tools"], "several words match in order");
+    assert_eq!(search("ools"), Vec::<String>::new(), "word prefixes, not substrings");
+    assert_eq!(search("mueller"), Vec::<String>::new());
+    assert_eq!(search("muller ca"), ["Müller Ça Va GmbH"], "accents are folded");
+    for phone in ["512 555 01", "5125550199", "(512) 555-0199", "+15125550199", "555-0199"] {
+        assert_eq!(search(phone), ["Tool Depot"], "{phone} finds the number whatever its format");
+    }
+    // The index follows edits.
+    let depot = store.company_list(&ListQuery { search: "tool d".into(), ..ListQuery::default() }).unwrap().rows[0].id;
+    let mut input = store.company_get(depot).unwrap().fields;
+    input.name = "Hammer Depot".into();
+    store.company_update(depot, input).unwrap();
+    assert_eq!(names(&store, ListQuery { search: "tool".into(), ..ListQuery::default() }), ["Acme Tools"]);
+    assert_eq!(names(&store, ListQuery { search: "hammer".into(), ..ListQuery::default() }), ["Hammer Depot"]);
+    // A sort turns relevance order into column order over the same matches.
+    let sorted = ListQuery { search: "ac".into(), sort: Some("name".into()), dir: SortDir::Desc, ..ListQuery::default() };
+    assert_eq!(names(&store, sorted), ["Acme_Underscore", "Acme Tools"]);
+    let numbers = ListQuery { search: "a".into(), sort: Some("name".into()), ..ListQuery::default() };
+    assert_eq!(names(&store, numbers).len(), 7, "every customer number starts with A");
+    assert_eq!(store.company_count("ac", &Default::default()).unwrap(), crm_model::Count { rows: 2, capped: false });
+    assert_eq!(store.company_count("", &Default::default()).unwrap().rows, 7);
 }
 
 #[test]
-fn list_pages_with_a_total() {
+fn search_ranking_and_paging_stay_in_the_index() {
+    let mut store = store();
+    for name in ["Zeta Mark", "Mark Zeta", "Marker Labs", "Omark", "Beta Markets"] {
+        store.company_create(CompanyInput { name: name.into(), email: format!("{}@mark.example", name.len()), ..CompanyInput::default() }).unwrap();
+    }
+    let query = ListQuery { search: "mark".into(), limit: 2, ..ListQuery::default() };
+    let first = store.company_list(&query).unwrap();
+    assert_eq!(first.rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Mark Zeta", "Marker Labs"]);
+    let second = store.company_list(&ListQuery { at: PageAt::After(first.next.clone().unwrap()), ..query.clone() }).unwrap();
+    assert_eq!(second.rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Zeta Mark", "Beta Markets"], "later words next, in word order");
+    assert_eq!(second.next, None, "Omark matches no word prefix and its email starts with a digit");
+    let back = store.company_list(&ListQuery { at: PageAt::Before(second.prev.unwrap()), ..query.clone() }).unwrap();
+    assert_eq!(back.rows, first.rows);
+    assert_invalid(store.company_list(&ListQuery { at: PageAt::Last, ..query }), &["at"]);
+}
+
+#[test]
+fn list_pages_by_keyset_in_both_directions() {
     let store = demo_list_store();
-    let page = store.company_list(&ListQuery { offset: 2, limit: 2, ..ListQuery::default() }).unwrap();
-    assert_eq!((page.total, page.offset, page.rows.len()), (5, 2, 2));
-    assert_eq!(page.rows[0].name, "Acme_Underscore");
-    let past_end = store.company_list(&ListQuery { offset: 10, limit: 2, ..ListQuery::default() }).unwrap();
-    assert_eq!((past_end.total, past_end.rows.len()), (5, 0));
+    let query = ListQuery { limit: 2, ..ListQuery::default() };
+    let names_of = |page: &Page<crm_model::CompanyRow>| page.rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
+    let first = store.company_list(&query).unwrap();
+    assert_eq!((names_of(&first), first.prev.is_some()), (vec!["100% Cotton".to_owned(), "Acme Tools".to_owned()], false));
+    let second = store.company_list(&ListQuery { at: PageAt::After(first.next.clone().unwrap()), ..query.clone() }).unwrap();
+    assert_eq!(names_of(&second), ["Acme_Underscore", "beta Labs"]);
+    let third = store.company_list(&ListQuery { at: PageAt::After(second.next.clone().unwrap()), ..query.clone() }).unwrap();
+    assert_eq!((names_of(&third), third.next.clone()), (vec!["Castle Works".to_owned()], None));
+    let back = store.company_list(&ListQuery { at: PageAt::Before(third.prev.clone().unwrap()), ..query.clone() }).unwrap();
+    assert_eq!(names_of(&back), names_of(&second));
+    let last = store.company_list(&ListQuery { at: PageAt::Last, ..query.clone() }).unwrap();
+    assert_eq!((names_of(&last), last.next.is_none(), last.prev.is_some()), (vec!["beta Labs".to_owned(), "Castle Works".to_owned()], true, true));
+    // Reading back from the last page ends at a full first page, not a half-empty one.
+    let before_last = store.company_list(&ListQuery { at: PageAt::Before(last.prev.unwrap()), ..query.clone() }).unwrap();
+    assert_eq!(names_of(&before_last), ["Acme Tools", "Acme_Underscore"]);
+    let start = store.company_list(&ListQuery { at: PageAt::Before(before_last.prev.unwrap()), ..query.clone() }).unwrap();
+    assert_eq!((names_of(&start), start.prev), (vec!["100% Cotton".to_owned(), "Acme Tools".to_owned()], None));
+    // Descending, and by a column with empty values and ties.
+    let desc = ListQuery { sort: Some("email".into()), dir: SortDir::Desc, ..query.clone() };
+    let mut seen = Vec::new();
+    let mut at = PageAt::First;
+    loop {
+        let page = store.company_list(&ListQuery { at, ..desc.clone() }).unwrap();
+        seen.extend(names_of(&page));
+        match page.next {
+            Some(next) => at = PageAt::After(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["100% Cotton", "Acme Tools", "beta Labs", "Castle Works", "Acme_Underscore"], "x@, sales@, hi@, castle@, none");
+    assert_invalid(store.company_list(&ListQuery { at: PageAt::After("k[1]".into()), ..query.clone() }), &["at"]);
+    assert_invalid(store.company_list(&ListQuery { at: PageAt::After("garbage".into()), ..query.clone() }), &["at"]);
     assert_invalid(store.company_list(&ListQuery { limit: 0, ..ListQuery::default() }), &["limit"]);
     assert_invalid(store.company_list(&ListQuery { limit: limits::PAGE_MAX + 1, ..ListQuery::default() }), &["limit"]);
+}
+
+#[test]
+fn customer_numbers_sort_by_length_first() {
+    let mut store = store();
+    store.set_number_series("Z").unwrap();
+    for i in 0..3 {
+        store.company_create(with(|c| c.name = format!("N{i}"))).unwrap();
+    }
+    store.conn.execute("UPDATE company SET customer_number = 'Z1' || substr(customer_number, 2) WHERE name = 'N2'", []).unwrap();
+    let query = ListQuery { sort: Some("customer_number".into()), ..ListQuery::default() };
+    let numbers: Vec<String> = store.company_list(&query).unwrap().rows.into_iter().map(|r| r.customer_number).collect();
+    assert_eq!(numbers, ["Z1001", "Z1002", "Z11003"], "Z11003 is the larger number");
+}
+
+#[test]
+fn tags_parent_company_and_ship_to_addresses() {
+    use crm_model::ShipToInput;
+    let mut store = store();
+    let head = store
+        .company_create(with(|c| {
+            c.name = "Head Office".into();
+            c.tags = vec!["Key account".into(), " key  ACCOUNT ".into(), "Trade show".into(), "".into()];
+        }))
+        .unwrap();
+    assert_eq!(head.fields.tags, ["Key account", "Trade show"], "blank and same-but-for-case tags are dropped");
+    let branch = store
+        .company_create(with(|c| {
+            c.name = "Branch".into();
+            c.parent_id = Some(head.id);
+            c.tags = vec!["key account".into()];
+        }))
+        .unwrap();
+    assert_eq!(branch.parent.as_ref().map(|p| p.name.as_str()), Some("Head Office"));
+    assert_eq!(branch.fields.tags, ["Key account"], "an existing tag is reused whatever its case");
+    assert_eq!(store.company_get(head.id).unwrap().children.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["Branch"]);
+    let tag_filter = |store: &Store, tag: &str| {
+        let filter = crm_model::CompanyFilter { tag: tag.into(), ..Default::default() };
+        store.company_list_filtered(&ListQuery::default(), &filter).unwrap().rows.len()
+    };
+    assert_eq!((tag_filter(&store, "KEY ACCOUNT"), tag_filter(&store, "Trade show"), tag_filter(&store, "none")), (2, 1, 0));
+
+    // A hierarchy is a tree: no company above itself.
+    let mut looped = store.company_get(head.id).unwrap().fields;
+    looped.parent_id = Some(branch.id);
+    assert_invalid(store.company_update(head.id, looped.clone()), &["parent_id"]);
+    looped.parent_id = Some(head.id);
+    assert_invalid(store.company_update(head.id, looped), &["parent_id"]);
+    assert_invalid(store.company_create(with(|c| c.tags = vec!["x".repeat(51)])), &["tags"]);
+
+    // Removing a tag removes the link, not the tag.
+    let mut input = store.company_get(head.id).unwrap().fields;
+    input.tags = vec!["Trade show".into()];
+    assert_eq!(store.company_update(head.id, input).unwrap().fields.tags, ["Trade show"]);
+    assert_eq!(tag_filter(&store, "Key account"), 1);
+
+    let address = |label: &str, is_default| ShipToInput { company_id: head.id, label: label.into(), city: "Austin".into(), is_default, ..Default::default() };
+    let dock = store.ship_to_save(None, address("Loading dock", true)).unwrap();
+    let plant = store.ship_to_save(None, address("Plant 2", false)).unwrap();
+    assert!(dock.fields.is_default && !plant.fields.is_default);
+    store.ship_to_save(Some(plant.id), address("Plant 2", true)).unwrap();
+    let defaults: Vec<(String, bool)> = store.company_get(head.id).unwrap().ship_tos.into_iter().map(|s| (s.fields.label, s.fields.is_default)).collect();
+    assert_eq!(defaults, [("Plant 2".to_owned(), true), ("Loading dock".to_owned(), false)], "one default, listed first");
+    assert_invalid(store.ship_to_save(None, address("", false)), &["label"]);
+    assert_invalid(store.ship_to_save(None, ShipToInput { company_id: Uuid::now_v7(), ..address("Nowhere", false) }), &["company_id"]);
+    store.ship_to_delete(dock.id).unwrap();
+    assert_eq!(store.company_get(head.id).unwrap().ship_tos.len(), 1);
 }
 
 #[test]
@@ -308,7 +442,7 @@ fn the_customer_list_filters_by_rep_state_credit_code_and_newest_note() {
 
     let names = |filter: CompanyFilter| -> Vec<String> {
         let page = store.company_list_filtered(&ListQuery::default(), &filter).unwrap();
-        assert_eq!(page.total as usize, page.rows.len(), "the total counts the filtered rows");
+        assert_eq!(store.company_count("", &filter).unwrap().rows as usize, page.rows.len(), "the count counts the filtered rows");
         page.rows.into_iter().map(|r| r.name).collect()
     };
     assert_eq!(names(CompanyFilter { isr_id: Some(maria), ..Default::default() }), ["Alpha", "Charlie"]);

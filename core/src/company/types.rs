@@ -10,7 +10,7 @@ use crate::{
 pub(crate) const TABLE: &str = "company";
 
 /// The columns a form edits, in the order `SELECT_FIELDS` reads them.
-pub(super) fn columns(input: &CompanyInput) -> Vec<(&'static str, Value)> {
+pub(crate) fn columns(input: &CompanyInput) -> Vec<(&'static str, Value)> {
     vec![
         ("name", text(&input.name)),
         ("phone", text(&input.phone)),
@@ -29,6 +29,7 @@ pub(super) fn columns(input: &CompanyInput) -> Vec<(&'static str, Value)> {
         ("invoice_discount_bp", Value::Integer(input.invoice_discount_bp.into())),
         ("isr_id", write::opt_id(input.isr_id)),
         ("osr_id", write::opt_id(input.osr_id)),
+        ("parent_id", write::opt_id(input.parent_id)),
     ]
 }
 
@@ -37,7 +38,7 @@ pub(super) const SELECT_COMPANY: &str = "SELECT c.id, c.customer_number, c.name,
             (SELECT count(*) FROM contact_company cc WHERE cc.company_id = c.id),
             c.terms_code_id, c.credit_code_id, c.credit_limit_cents, c.payment_days, c.price_code,
             c.invoice_discount_bp, c.isr_id, c.osr_id,
-            credit.code, credit.behaviour, terms.code, isr.name, osr.name, c.newest_note_at
+            credit.code, credit.behaviour, terms.code, isr.name, osr.name, c.newest_note_at, c.parent_id
      FROM company c
      LEFT JOIN credit_code credit ON credit.id = c.credit_code_id
      LEFT JOIN terms_code terms ON terms.id = c.terms_code_id
@@ -68,7 +69,12 @@ pub(super) fn company_from_row(row: &Row<'_>) -> rusqlite::Result<Company> {
             invoice_discount_bp: row.get(19)?,
             isr_id: opt_id(row, 20)?,
             osr_id: opt_id(row, 21)?,
+            parent_id: opt_id(row, 28)?,
+            tags: Vec::new(),
         },
+        parent: None,
+        children: Vec::new(),
+        ship_tos: Vec::new(),
         created_at: time::rfc3339(row.get(11)?),
         updated_at: time::rfc3339(row.get(12)?),
         contact_count: row.get(13)?,
@@ -80,7 +86,7 @@ pub(super) fn company_from_row(row: &Row<'_>) -> rusqlite::Result<Company> {
     })
 }
 
-pub(super) const SELECT_ROW: &str = "SELECT id, customer_number, name, phone, email, city, region, country, newest_note_at FROM company";
+pub(super) const ROW_COLUMNS: &str = "id, customer_number, name, phone, email, city, region, country, newest_note_at";
 
 pub(super) fn company_row_from_row(row: &Row<'_>) -> rusqlite::Result<CompanyRow> {
     Ok(CompanyRow {

@@ -5,6 +5,7 @@
 mod commands;
 mod queries;
 mod types;
+pub(crate) use types::{TABLE, columns};
 
 #[cfg(test)]
 mod tests;

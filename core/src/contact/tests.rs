@@ -13,6 +13,7 @@ fn ada(company_ids: Vec<Uuid>) -> ContactInput {
         mobile_phone: "+44 7700 900123".into(),
         job_title: "Chief Analyst".into(),
         company_ids,
+        ..ContactInput::default()
     }
 }
 
@@ -45,7 +46,12 @@ fn updating_links_adds_and_removes_exactly_the_difference_and_logs_it() {
     let summary: Vec<(&str, Option<&str>)> = new_entries.iter().map(|(t, c, _)| (t.as_str(), c.as_deref())).collect();
     assert_eq!(
         summary,
-        [("contact_company", None), ("contact_company", Some("contact_id")), ("contact_company", Some("company_id"))],
+        [
+            ("contact_company", None),
+            ("contact_company", Some("contact_id")),
+            ("contact_company", Some("company_id")),
+            ("contact_company", Some("role"))
+        ],
         "a tombstone for the removed link, the new link's columns, nothing for unchanged contact fields"
     );
     assert_eq!(new_entries[2].2, Value::Text(beta.id.to_string()));
@@ -126,4 +132,71 @@ fn demo_data_is_deterministic_and_valid() {
     assert_eq!(summary.companies, 12);
     assert!(summary.contacts >= 12 && summary.contacts <= 36);
     assert_eq!(count(&first, "contact") as usize, summary.contacts);
+}
+
+#[test]
+fn channels_roles_address_and_consent_round_trip_and_are_searchable() {
+    use crm_model::{Channel, ChannelKind, ContactFilter, PageAt};
+    let mut store = store();
+    let acme = store.company_create(acme()).unwrap();
+    let channel = |kind, label: &str, value: &str, sms_capable| Channel { kind, label: label.into(), value: value.into(), sms_capable };
+    let mut input = ada(vec![acme.id]);
+    input.roles.insert(acme.id, "Decision maker".into());
+    input.roles.insert(Uuid::now_v7(), "ignored: not linked".into());
+    input.city = "London".into();
+    input.region = "Greater London".into();
+    input.email_consent = true;
+    input.channels = vec![
+        channel(ChannelKind::Phone, "mobile", "+44 7700 900999", true),
+        channel(ChannelKind::Email, "home", "ada@home.example", false),
+        channel(ChannelKind::Phone, "fax", "  ", false),
+    ];
+    let ada = store.contact_create(input).unwrap();
+    assert_eq!(ada.companies[0].role, "Decision maker");
+    assert_eq!(ada.channels.len(), 2, "an empty channel is dropped");
+    assert!(ada.email_consent && !ada.sms_consent);
+    assert_eq!(ada.to_input().roles.len(), 1);
+
+    let find = |store: &crate::Store, text: &str| -> Vec<String> {
+        let query = ListQuery { search: text.into(), ..ListQuery::default() };
+        store.contact_list(&query).unwrap().rows.into_iter().map(|r| format!("{} {}", r.first_name, r.last_name)).collect()
+    };
+    assert_eq!(find(&store, "lovelace a"), ["Ada Lovelace"], "surname first");
+    assert_eq!(find(&store, "ada@home"), ["Ada Lovelace"], "an extra email");
+    assert_eq!(find(&store, "07700 900999"), Vec::<String>::new(), "a trunk zero is not part of the stored number");
+    assert_eq!(find(&store, "7700 900999"), ["Ada Lovelace"], "an extra phone, whatever its format");
+
+    // Edits reuse channel rows by position; removing one removes it from the search too.
+    let mut edit = ada.to_input();
+    edit.channels.truncate(1);
+    edit.channels[0].value = "+44 7700 900111".into();
+    let edited = store.contact_update(ada.id, edit).unwrap();
+    assert_eq!(edited.channels.len(), 1);
+    assert_eq!(find(&store, "ada@home"), Vec::<String>::new());
+    assert_eq!(find(&store, "7700900111"), ["Ada Lovelace"]);
+
+    let mut bad = ada.to_input();
+    bad.channels = vec![channel(ChannelKind::Email, "pager", "not an email", true)];
+    assert_invalid(store.contact_update(ada.id, bad), &["channels.0"]);
+
+    let filter = ContactFilter { region: "greater london".into(), company_id: Some(acme.id), ..Default::default() };
+    let page = store.contact_list_filtered(&ListQuery { sort: Some("newest_note_at".into()), at: PageAt::First, ..ListQuery::default() }, &filter).unwrap();
+    assert_eq!(page.rows.len(), 1);
+    assert_eq!(page.rows[0].region, "Greater London");
+    assert_eq!(store.contact_count("", &ContactFilter { region: "Paris".into(), ..Default::default() }).unwrap().rows, 0);
+    for sort in crm_model::contact::CONTACT_SORTS {
+        let query = ListQuery { sort: Some((*sort).into()), ..ListQuery::default() };
+        assert!(store.contact_list_filtered(&query, &filter).is_ok(), "{sort} is advertised to the UI but refused");
+    }
+}
+
+#[test]
+fn the_search_index_is_rebuilt_when_missing() {
+    let mut store = store();
+    store.contact_create(ada(vec![])).unwrap();
+    store.conn.execute("DELETE FROM search_token", []).unwrap();
+    store.conn.execute("DELETE FROM local_state WHERE key = 'search_index_version'", []).unwrap();
+    crate::search::ensure_current(&mut store.conn).unwrap();
+    let query = ListQuery { search: "ada".into(), ..ListQuery::default() };
+    assert_eq!(store.contact_list(&query).unwrap().rows.len(), 1);
 }
