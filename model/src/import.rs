@@ -272,6 +272,64 @@ pub struct ImportPreview {
     pub mapping: ColumnMapping,
 }
 
+/// What to do with a row that matches a record already in the database.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDuplicate {
+    /// Leave the existing record alone and drop the row.
+    #[default]
+    Skip,
+    /// Fill the existing record with the row's non-empty values.
+    Update,
+    /// Create a new record anyway.
+    CreateAnyway,
+}
+
+/// The mapping step's answer: which columns feed which fields, and what to do with duplicates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRequest {
+    pub target: ImportTarget,
+    pub mapping: ColumnMapping,
+    #[serde(default)]
+    pub on_duplicate: OnDuplicate,
+}
+
+/// A value of one row that cannot be imported, with the line the user finds it on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowProblem {
+    pub line: u64,
+    /// The target field's key (`"email"`), or `"row"` for the row as a whole.
+    pub field: String,
+    pub message: String,
+}
+
+/// A row that looks like a record already in the database (or an earlier row of the file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateRow {
+    pub line: u64,
+    /// The existing record, `None` when the match is an earlier row of the same file.
+    pub existing_id: Option<crate::Id>,
+    /// How the existing record is shown ("Acme Tools (A1001)", or "line 7").
+    pub existing: String,
+    /// Why they match: "same email", "same phone", "similar name and same postcode".
+    pub reason: String,
+}
+
+/// What an import did, or would do (`applied` false: a check, or refused for `problems`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    /// Every problem in the file; when there is any, nothing is imported.
+    pub problems: Vec<RowProblem>,
+    pub duplicates: Vec<DuplicateRow>,
+    pub applied: bool,
+    /// The batch to hand to undo, once applied.
+    pub batch_id: Option<crate::Id>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

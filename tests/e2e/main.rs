@@ -120,7 +120,7 @@ async fn create_a_company_restart_and_find_it_again() {
     app.wait_text("#company-table tbody", COMPANY).await;
     app.screenshot("08-list").await;
     app.click("#clear-filters").await;
-    app.wait_text(".pager", "of 1").await;
+    app.wait_text(".pager", "· 1 in all").await;
     app.quit().await;
 
     // Second run on the same file: the company is still there and can be found by search.
@@ -148,7 +148,7 @@ async fn create_a_company_restart_and_find_it_again() {
     let empty = data.path().join("demo.sqlite3");
     let app = App::launch(&driver, &empty).await;
     app.click("#load-demo").await;
-    app.wait_text(".pager", "of 60").await;
+    app.wait_text(".pager", "· 60 in all").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.screenshot("10-demo").await;
     app.quit().await;

@@ -6,7 +6,7 @@ use super::types::{TABLE, columns};
 use crate::{CoreError, Result, Store, numbering::NumberKind, validate::Validator, write::WriteTx};
 
 /// Normalise (trim) and check a company form. Every failing field is reported.
-fn validate(conn: &rusqlite::Connection, input: &mut CompanyInput) -> Result<()> {
+pub(crate) fn validate(conn: &rusqlite::Connection, input: &mut CompanyInput) -> Result<()> {
     let mut check = Validator::default();
     check.required("name", &mut input.name, limits::NAME);
     check.phone("phone", &mut input.phone, limits::PHONE);
@@ -63,7 +63,7 @@ fn check_parent(conn: &rusqlite::Connection, id: Uuid, parent: Option<Uuid>) -> 
 }
 
 /// Make the company's tags exactly `names`, creating tags that do not exist yet.
-fn set_tags(w: &mut WriteTx<'_>, company_id: Uuid, names: &[String]) -> Result<()> {
+pub(crate) fn set_tags(w: &mut WriteTx<'_>, company_id: Uuid, names: &[String]) -> Result<()> {
     let mut wanted = Vec::new();
     for name in names {
         let existing: Option<String> =

@@ -33,7 +33,7 @@ pub(crate) fn columns(input: &CompanyInput) -> Vec<(&'static str, Value)> {
     ]
 }
 
-pub(super) const SELECT_COMPANY: &str = "SELECT c.id, c.customer_number, c.name, c.phone, c.email, c.website, c.street, c.city,
+pub(crate) const SELECT_COMPANY: &str = "SELECT c.id, c.customer_number, c.name, c.phone, c.email, c.website, c.street, c.city,
             c.postcode, c.region, c.country, c.created_at, c.updated_at,
             (SELECT count(*) FROM contact_company cc WHERE cc.company_id = c.id),
             c.terms_code_id, c.credit_code_id, c.credit_limit_cents, c.payment_days, c.price_code,
@@ -45,7 +45,7 @@ pub(super) const SELECT_COMPANY: &str = "SELECT c.id, c.customer_number, c.name,
      LEFT JOIN app_user isr ON isr.id = c.isr_id
      LEFT JOIN app_user osr ON osr.id = c.osr_id";
 
-pub(super) fn company_from_row(row: &Row<'_>) -> rusqlite::Result<Company> {
+pub(crate) fn company_from_row(row: &Row<'_>) -> rusqlite::Result<Company> {
     let credit_code: Option<String> = row.get(22)?;
     let behaviour: Option<String> = row.get(23)?;
     Ok(Company {

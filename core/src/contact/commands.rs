@@ -11,7 +11,7 @@ use crate::{
     write::{WriteTx, text},
 };
 
-fn validate(input: &mut ContactInput) -> Result<()> {
+pub(crate) fn validate(input: &mut ContactInput) -> Result<()> {
     let mut check = Validator::default();
     check.text("first_name", &mut input.first_name, limits::PERSON_NAME);
     check.text("last_name", &mut input.last_name, limits::PERSON_NAME);
@@ -82,7 +82,7 @@ impl Store {
 
 /// Make the contact's company links exactly `company_ids`: remove links not listed, add the new
 /// ones. An unknown company id fails the whole write.
-fn set_links(w: &mut WriteTx<'_>, contact_id: Uuid, company_ids: &[Uuid], roles: &BTreeMap<Uuid, String>) -> Result<()> {
+pub(crate) fn set_links(w: &mut WriteTx<'_>, contact_id: Uuid, company_ids: &[Uuid], roles: &BTreeMap<Uuid, String>) -> Result<()> {
     for company_id in company_ids {
         if !crate::sql::exists(w.tx(), "company", *company_id)? {
             return Err(crate::CoreError::invalid("company_ids", format!("No company with id {company_id} exists.")));

@@ -25,12 +25,12 @@ pub(crate) fn columns(input: &ContactInput) -> Vec<(&'static str, Value)> {
     ]
 }
 
-pub(super) const SELECT_CONTACT: &str =
+pub(crate) const SELECT_CONTACT: &str =
     "SELECT id, first_name, last_name, email, office_phone, mobile_phone, job_title, created_at, updated_at,
             street, city, postcode, region, country, email_consent, sms_consent, newest_note_at FROM contact";
 
 /// The contact's own columns; `companies` is filled by a second query.
-pub(super) fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
+pub(crate) fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
     Ok(Contact {
         id: parse_id(row.get_ref(0)?.as_str()?)?,
         first_name: row.get(1)?,

@@ -1,0 +1,141 @@
+use std::sync::atomic::AtomicBool;
+
+use crm_model::import::{ImportRequest, ImportTarget, OnDuplicate};
+use crm_model::{CompanyInput, ListQuery};
+
+use super::{read_csv_bytes, suggest_mapping};
+use crate::{
+    Store,
+    testing::{change_log, count, store},
+};
+
+fn request(target: ImportTarget, csv: &str, on_duplicate: OnDuplicate) -> (super::Table, ImportRequest) {
+    let table = read_csv_bytes(csv.as_bytes()).unwrap();
+    let mapping = suggest_mapping(target, &table.headers);
+    (table, ImportRequest { target, mapping, on_duplicate })
+}
+
+fn apply(store: &mut Store, target: ImportTarget, csv: &str, on_duplicate: OnDuplicate) -> crm_model::import::ImportReport {
+    let (table, request) = request(target, csv, on_duplicate);
+    store.import_apply("test.csv", &table, &request, &mut |_| {}, &AtomicBool::new(false)).unwrap()
+}
+
+fn names(store: &Store) -> Vec<String> {
+    store.company_list(&ListQuery::default()).unwrap().rows.into_iter().map(|r| r.name).collect()
+}
+
+const COMPANIES: &str = "Company Name,Phone,E-mail,Zip,State,Credit Limit,Tags
+Acme Tools,+1 (512) 555-0100,sales@acme.example,78701,TX,\"12,500.00\",Key account; Trade show
+Beta Labs,,hi@beta.example,10115,BE,,
+";
+
+#[test]
+fn a_clean_file_imports_every_row_searchable_and_tagged() {
+    let mut store = store();
+    let report = apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
+    assert!(report.applied && report.problems.is_empty(), "{report:?}");
+    assert_eq!((report.rows, report.created), (2, 2));
+    assert_eq!(names(&store), ["Acme Tools", "Beta Labs"]);
+    let acme = store.company_list(&ListQuery { search: "5125550100".into(), ..ListQuery::default() }).unwrap().rows;
+    let acme = store.company_get(acme[0].id).unwrap();
+    assert_eq!(acme.fields.credit_limit_cents, Some(1_250_000));
+    assert_eq!(acme.fields.tags, ["Key account", "Trade show"]);
+    assert!(acme.customer_number.starts_with('A'), "imported companies get numbers from the device's series");
+}
+
+#[test]
+fn one_bad_row_refuses_the_whole_file_with_line_numbers() {
+    let mut store = store();
+    let log_before = change_log(&store).len();
+    let csv = "Name,Email,Credit limit,Payment days\nGood Co,good@co.example,,\n,no-name@co.example,,\nBad Mail,not-an-email,12x,soon\n";
+    let report = apply(&mut store, ImportTarget::Companies, csv, OnDuplicate::Skip);
+    assert!(!report.applied);
+    let problems: Vec<(u64, &str)> = report.problems.iter().map(|p| (p.line, p.field.as_str())).collect();
+    assert_eq!(problems, [(3, "name"), (4, "credit_limit"), (4, "payment_days"), (4, "email")]);
+    assert_eq!((report.created, count(&store, "company")), (0, 0), "all or nothing");
+    assert_eq!(change_log(&store).len(), log_before);
+}
+
+#[test]
+fn duplicates_by_email_phone_or_similar_name_are_skipped_updated_or_created() {
+    let mut store = store();
+    apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
+    let second = "Name,Phone,Email,Postcode,City
+ACME TOOLS INC,,,78701,Austin
+Acme Austin,512.555.0100,,,
+Totally New,,SALES@ACME.EXAMPLE,,
+Fresh Co,,fresh@co.example,,
+Fresh Company,,fresh@co.example,,
+";
+    let (table, request) = request(ImportTarget::Companies, second, OnDuplicate::Skip);
+    let check = store.import_check(&table, &request).unwrap();
+    let reasons: Vec<(u64, &str, &str)> = check.duplicates.iter().map(|d| (d.line, d.existing.as_str(), d.reason.as_str())).collect();
+    assert_eq!(reasons, [
+        (2, "Acme Tools (A1001)", "similar name and same postcode"),
+        (3, "Acme Tools (A1001)", "same phone number"),
+        (4, "Acme Tools (A1001)", "same email"),
+        (6, "line 5", "same email"),
+    ]);
+    assert_eq!((check.created, check.skipped, check.applied), (1, 4, false));
+    assert_eq!(count(&store, "company"), 2, "a check writes nothing");
+
+    let updated = apply(&mut store, ImportTarget::Companies, second, OnDuplicate::Update);
+    assert_eq!((updated.created, updated.updated, updated.skipped), (1, 3, 1));
+    let acme = store.company_get(store.company_list(&ListQuery { search: "sales@acme".into(), ..ListQuery::default() }).unwrap().rows[0].id).unwrap();
+    assert_eq!(acme.fields.name, "Totally New", "rows that match one record update it in file order");
+    assert_eq!(acme.fields.city, "Austin", "a value the row brings is filled in");
+    assert_eq!(acme.fields.email, "SALES@ACME.EXAMPLE", "the last update wins");
+    assert_eq!(acme.fields.phone, "512.555.0100");
+    assert_eq!(acme.fields.tags, ["Key account", "Trade show"], "empty cells never blank a field");
+
+    let anyway = apply(&mut store, ImportTarget::Companies, "Name,Email\nBeta Labs,hi@beta.example\n", OnDuplicate::CreateAnyway);
+    assert_eq!((anyway.created, anyway.duplicates.len()), (1, 1));
+    assert_eq!(count(&store, "company"), 4);
+}
+
+#[test]
+fn undo_takes_back_the_latest_import_only_once() {
+    let mut store = store();
+    let first = apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
+    let manual = store.company_create(CompanyInput { name: "Typed In".into(), ..CompanyInput::default() }).unwrap();
+    let second = apply(&mut store, ImportTarget::Companies, "Name,Email,City\nAcme Tools,sales@acme.example,Dallas\nGamma,,\n", OnDuplicate::Update);
+    assert_eq!((second.created, second.updated), (1, 1));
+    assert!(store.import_undo(first.batch_id.unwrap()).is_err(), "an older import cannot be undone past a newer one");
+    assert_eq!(store.import_undo(second.batch_id.unwrap()).unwrap(), 2);
+    assert_eq!(names(&store), ["Acme Tools", "Beta Labs", "Typed In"]);
+    let acme = store.company_list(&ListQuery { search: "acme".into(), ..ListQuery::default() }).unwrap().rows[0].id;
+    assert_eq!(store.company_get(acme).unwrap().fields.city, "", "the replaced value is back");
+    assert!(store.import_undo(second.batch_id.unwrap()).is_err(), "only once");
+    assert_eq!(store.import_undo(first.batch_id.unwrap()).unwrap(), 2);
+    assert_eq!(names(&store), ["Typed In"]);
+    assert_eq!(store.company_get(manual.id).unwrap().fields.name, "Typed In");
+    let tombstones: i64 = store.conn.query_row("SELECT count(*) FROM change_log WHERE op = 'delete' AND table_name = 'company'", [], |r| r.get(0)).unwrap();
+    assert_eq!(tombstones, 3, "undo is an ordinary, synced change");
+}
+
+#[test]
+fn a_cancelled_import_writes_nothing() {
+    let mut store = store();
+    let (table, request) = request(ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
+    let error = store.import_apply("test.csv", &table, &request, &mut |_| {}, &AtomicBool::new(true)).unwrap_err();
+    assert_eq!(error.kind(), crm_model::ErrorKind::Blocked);
+    assert_eq!(count(&store, "company"), 0);
+    assert_eq!(count(&store, "import_batch"), 0);
+}
+
+#[test]
+fn contacts_link_to_companies_by_name_or_number() {
+    let mut store = store();
+    apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
+    let csv = "First Name,Last Name,Email,Mobile,Company\nAda,Lovelace,ada@acme.example,+44 7700 900123,acme tools\nGrace,Hopper,,,A1002\nNo,Body,,,Nowhere Inc\n";
+    let report = apply(&mut store, ImportTarget::Contacts, csv, OnDuplicate::Skip);
+    assert_eq!(report.problems.len(), 1);
+    assert_eq!((report.problems[0].line, report.problems[0].field.as_str()), (4, "company"));
+    let csv = "First Name,Last Name,Email,Mobile,Company\nAda,Lovelace,ada@acme.example,+44 7700 900123,acme tools\nGrace,Hopper,,,A1002\n";
+    let report = apply(&mut store, ImportTarget::Contacts, csv, OnDuplicate::Skip);
+    assert_eq!(report.created, 2);
+    let again = apply(&mut store, ImportTarget::Contacts, "First Name,Last Name,Mobile\nAda,L.,+44 7700-900-123\n", OnDuplicate::Skip);
+    assert_eq!((again.skipped, again.duplicates[0].reason.as_str()), (1, "same phone number"));
+    let ada = store.contact_list(&ListQuery { search: "ada".into(), ..ListQuery::default() }).unwrap().rows;
+    assert_eq!(ada[0].companies, "Acme Tools");
+}
