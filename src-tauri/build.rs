@@ -34,6 +34,15 @@ const COMMANDS: &[&str] = &[
     "note_create",
     "note_list",
     "note_search",
+    "company_export",
+    "contact_export",
+    "export_default_path",
+    "job_progress",
+    "job_cancel",
+    "import_preview",
+    "import_check",
+    "import_apply",
+    "import_undo",
 ];
 
 fn main() {

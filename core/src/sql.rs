@@ -69,7 +69,7 @@ pub(crate) struct ListSpec<T> {
 
 /// Extra conditions of a list (its filters), each a SQL constant with anonymous `?` placeholders
 /// and the values they bind, in order. Only values ever come from the user.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Conditions {
     sql: Vec<String>,
     values: Vec<Value>,
@@ -149,7 +149,11 @@ fn sorted_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQuery, limi
     let mut values: Vec<Value> = filters.values.clone();
     if let Some(cursor) = cursor {
         let op = if scan_ascending { ">" } else { "<" };
-        sql.push_str(&format!(" AND ({}) {op} ({})", keys.join(", "), vec!["?"; keys.len()].join(", ")));
+        // The lone first-key term is implied by the row-value one, but SQLite only starts the
+        // index range scan at the cursor when it sees it: without it a deep page scans from the
+        // top (51 ms instead of 0.35 ms at row 600,000 of a million).
+        sql.push_str(&format!(" AND {} {op}= ? AND ({}) {op} ({})", keys[0], keys.join(", "), vec!["?"; keys.len()].join(", ")));
+        values.push(cursor[0].clone());
         values.extend(cursor);
     }
     sql.push_str(&format!(" ORDER BY {} LIMIT ?", keys.iter().map(|k| format!("{k} {dir}")).collect::<Vec<_>>().join(", ")));
@@ -236,24 +240,37 @@ fn ranked_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQuery, need
     })
 }
 
-/// Every row of a list, read page by page through `read_page` with the largest page size, for
-/// exports: memory stays at one page however long the list is. Stops at the first error.
-pub(crate) fn each_row<T>(
-    query: &ListQuery,
-    mut read_page: impl FnMut(&ListQuery) -> Result<Page<T>>,
-    mut each: impl FnMut(T) -> Result<()>,
-) -> Result<()> {
+/// Every row of a list, read page by page through `read_page` with the largest page size, as an
+/// iterator for exports: memory stays at one page however long the list is, and the keyset
+/// cursor keeps the thousandth page as cheap as the first.
+pub(crate) fn all_rows<'a, T: 'a>(query: &ListQuery, read_page: impl FnMut(&ListQuery) -> Result<Page<T>> + 'a) -> impl Iterator<Item = Result<T>> + 'a {
     let mut query = ListQuery { at: PageAt::First, limit: limits::PAGE_MAX, ..query.clone() };
-    loop {
-        let page = read_page(&query)?;
-        for row in page.rows {
-            each(row)?;
+    let mut read_page = read_page;
+    let mut buffer = Vec::new().into_iter();
+    let mut done = false;
+    std::iter::from_fn(move || {
+        loop {
+            if let Some(row) = buffer.next() {
+                return Some(Ok(row));
+            }
+            if done {
+                return None;
+            }
+            match read_page(&query) {
+                Err(error) => {
+                    done = true;
+                    return Some(Err(error));
+                }
+                Ok(page) => {
+                    buffer = page.rows.into_iter();
+                    match page.next {
+                        Some(next) => query.at = PageAt::After(next),
+                        None => done = true,
+                    }
+                }
+            }
         }
-        match page.next {
-            Some(next) => query.at = PageAt::After(next),
-            None => return Ok(()),
-        }
-    }
+    })
 }
 
 fn encode_cursor(keys: &[Value]) -> String {

@@ -4,9 +4,12 @@
 //! Commands are `async` so Tauri runs them on its thread pool rather than on the window's main
 //! thread: a slow query can never freeze the window.
 
-use std::sync::Mutex;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-use crm_core::Store;
+use crm_core::{Store, export::ExportOptions};
+use crm_model::import::{ImportPreview, ImportReport, ImportRequest, ImportTarget};
 use crm_model::{
     ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyFilter, CompanyInput, CompanyRow, Contact, ContactFilter, ContactInput, ContactRow, Count,
     HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, ShipTo, ShipToInput, User, UserInput,
@@ -215,4 +218,140 @@ mod tests {
         let missing = state.with(|store| store.company_get(Id::nil())).unwrap_err();
         assert_eq!(missing.kind, ErrorKind::NotFound);
     }
+}
+
+/// Progress and cancellation of the one long job (export or import) that may run at a time.
+/// Polled by the UI while the job's command is pending; never behind the store lock, so it
+/// answers while the job works.
+#[derive(Default)]
+pub(crate) struct Job {
+    done: AtomicU64,
+    cancel: AtomicBool,
+}
+
+pub(crate) type SharedJob = Arc<Job>;
+
+impl Job {
+    fn start(&self) {
+        self.done.store(0, Ordering::Relaxed);
+        self.cancel.store(false, Ordering::Relaxed);
+    }
+
+    fn report(&self, done: u64) {
+        self.done.store(done, Ordering::Relaxed);
+    }
+}
+
+/// Rows the running export or import has done so far.
+#[tauri::command]
+pub(crate) async fn job_progress(job: State<'_, SharedJob>) -> Reply<u64> {
+    Ok(job.done.load(Ordering::Relaxed))
+}
+
+/// Ask the running export or import to stop; it then writes nothing.
+#[tauri::command]
+pub(crate) async fn job_cancel(job: State<'_, SharedJob>) -> Reply<()> {
+    job.cancel.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Where an export goes unless the user types another path: the Documents folder (or home),
+/// named after the list and the day.
+#[tauri::command]
+pub(crate) async fn export_default_path(list: String, format: String) -> Reply<String> {
+    let dirs = directories::UserDirs::new();
+    let folder = dirs
+        .as_ref()
+        .and_then(|d| d.document_dir().map(Path::to_path_buf))
+        .or_else(|| dirs.as_ref().map(|d| d.home_dir().to_path_buf()))
+        .unwrap_or_default();
+    let list = if list == "contacts" { "contacts" } else { "customers" };
+    let format = if format == "csv" { "csv" } else { "xlsx" };
+    Ok(folder.join(format!("{list}-{}.{format}", chrono::Local::now().format("%Y-%m-%d"))).display().to_string())
+}
+
+/// Run an export on a worker thread over a second connection to the same database file, so the
+/// window and every other command stay responsive however long it takes (SQLite's WAL mode lets
+/// this reader run beside the writer).
+async fn run_export(
+    state: &AppState,
+    job: &SharedJob,
+    write: impl FnOnce(&Store, crm_core::export::Progress<'_>) -> crm_core::Result<u64> + Send + 'static,
+) -> Reply<u64> {
+    let path = state
+        .with(|store| Ok(store.path().map(Path::to_path_buf)))?
+        .ok_or_else(|| ApiError::from(crm_core::CoreError::Conflict("An in-memory database cannot be exported.".into())))?;
+    job.start();
+    let job = Arc::clone(job);
+    tauri::async_runtime::spawn_blocking(move || {
+        let reader = Store::open(&path)?;
+        let mut report = |done| job.report(done);
+        write(&reader, crm_core::export::Progress { report: &mut report, cancel: &job.cancel })
+    })
+    .await
+    .map_err(|e| ApiError::from(crm_core::CoreError::Conflict(format!("The export stopped unexpectedly: {e}"))))?
+    .map_err(ApiError::from)
+}
+
+fn export_options(utc_offset_minutes: i32, sheet: &str) -> ExportOptions {
+    ExportOptions { sheet_name: sheet.into(), utc_offset_minutes }
+}
+
+/// Export the customer list as filtered and sorted on screen, every row.
+#[tauri::command]
+pub(crate) async fn company_export(
+    state: State<'_, AppState>,
+    job: State<'_, SharedJob>,
+    path: String,
+    query: ListQuery,
+    filter: CompanyFilter,
+    utc_offset_minutes: i32,
+) -> Reply<u64> {
+    run_export(&state, &job, move |store, progress| {
+        store.company_export(Path::new(&path), &query, &filter, &export_options(utc_offset_minutes, "Customers"), progress)
+    })
+    .await
+}
+
+#[tauri::command]
+pub(crate) async fn contact_export(
+    state: State<'_, AppState>,
+    job: State<'_, SharedJob>,
+    path: String,
+    query: ListQuery,
+    filter: ContactFilter,
+    utc_offset_minutes: i32,
+) -> Reply<u64> {
+    run_export(&state, &job, move |store, progress| {
+        store.contact_export(Path::new(&path), &query, &filter, &export_options(utc_offset_minutes, "Contacts"), progress)
+    })
+    .await
+}
+
+/// Read a file to import and suggest how its columns map to fields.
+#[tauri::command]
+pub(crate) async fn import_preview(path: String, target: ImportTarget) -> Reply<ImportPreview> {
+    let table = crm_core::import::read_file(Path::new(&path))?;
+    Ok(crm_core::import::preview(target, &table))
+}
+
+/// The dry run: every row checked and every duplicate found, nothing written.
+#[tauri::command]
+pub(crate) async fn import_check(state: State<'_, AppState>, path: String, request: ImportRequest) -> Reply<ImportReport> {
+    let table = crm_core::import::read_file(Path::new(&path))?;
+    state.with(|store| store.import_check(&table, &request))
+}
+
+/// Import every row or none; progress through `job_progress`, stopped by `job_cancel`.
+#[tauri::command]
+pub(crate) async fn import_apply(state: State<'_, AppState>, job: State<'_, SharedJob>, path: String, request: ImportRequest) -> Reply<ImportReport> {
+    let table = crm_core::import::read_file(Path::new(&path))?;
+    let file_name = Path::new(&path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    job.start();
+    state.with(|store| store.import_apply(&file_name, &table, &request, &mut |done| job.report(done), &job.cancel))
+}
+
+#[tauri::command]
+pub(crate) async fn import_undo(state: State<'_, AppState>, batch_id: Id) -> Reply<u64> {
+    state.with(|store| store.import_undo(batch_id))
 }

@@ -30,6 +30,7 @@ pub fn run() {
         eprintln!("{error}");
     }
     tauri::Builder::default()
+        .manage(commands::SharedJob::default())
         .manage(AppState::new(store.map(Mutex::new).map_err(Into::into)))
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -56,6 +57,15 @@ pub fn run() {
             commands::note_create,
             commands::note_list,
             commands::note_search,
+            commands::company_export,
+            commands::contact_export,
+            commands::export_default_path,
+            commands::job_progress,
+            commands::job_cancel,
+            commands::import_preview,
+            commands::import_check,
+            commands::import_apply,
+            commands::import_undo,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the Tauri runtime failed to start");

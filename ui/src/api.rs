@@ -5,6 +5,7 @@ use crm_model::{
     ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyFilter, CompanyInput, CompanyRow, Contact, ContactFilter, ContactInput, ContactRow, Count,
     ErrorKind, HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, User, UserInput,
 };
+use crm_model::import::{ImportPreview, ImportReport, ImportRequest, ImportTarget};
 use serde::{Serialize, de::DeserializeOwned};
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -185,4 +186,86 @@ pub async fn note_list(subject: NoteSubject) -> ApiResult<Vec<Note>> {
 
 pub async fn note_search(text: &str) -> ApiResult<Vec<NoteHit>> {
     call("note_search", &Search { text }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExportArgs<'a, F> {
+    path: &'a str,
+    query: &'a ListQuery,
+    filter: &'a F,
+    utc_offset_minutes: i32,
+}
+
+/// Export the customer list as filtered and sorted; resolves when the file is written.
+pub async fn company_export(path: &str, query: &ListQuery, filter: &CompanyFilter) -> ApiResult<u64> {
+    call("company_export", &ExportArgs { path, query, filter, utc_offset_minutes: utc_offset_minutes() }).await
+}
+
+pub async fn contact_export(path: &str, query: &ListQuery) -> ApiResult<u64> {
+    call("contact_export", &ExportArgs { path, query, filter: &ContactFilter::default(), utc_offset_minutes: utc_offset_minutes() }).await
+}
+
+/// Minutes east of UTC, so exported dates are the user's calendar days.
+fn utc_offset_minutes() -> i32 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        -(js_sys::Date::new_0().get_timezone_offset() as i32)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}
+
+#[derive(Serialize)]
+struct ExportPathArgs<'a> {
+    list: &'a str,
+    format: &'a str,
+}
+
+pub async fn export_default_path(list: &str, format: &str) -> ApiResult<String> {
+    call("export_default_path", &ExportPathArgs { list, format }).await
+}
+
+pub async fn job_progress() -> ApiResult<u64> {
+    call("job_progress", &NoArgs {}).await
+}
+
+pub async fn job_cancel() -> ApiResult<()> {
+    call("job_cancel", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+struct PreviewArgs<'a> {
+    path: &'a str,
+    target: ImportTarget,
+}
+
+pub async fn import_preview(path: &str, target: ImportTarget) -> ApiResult<ImportPreview> {
+    call("import_preview", &PreviewArgs { path, target }).await
+}
+
+#[derive(Serialize)]
+struct ImportArgs<'a> {
+    path: &'a str,
+    request: &'a ImportRequest,
+}
+
+pub async fn import_check(path: &str, request: &ImportRequest) -> ApiResult<ImportReport> {
+    call("import_check", &ImportArgs { path, request }).await
+}
+
+pub async fn import_apply(path: &str, request: &ImportRequest) -> ApiResult<ImportReport> {
+    call("import_apply", &ImportArgs { path, request }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UndoArgs {
+    batch_id: Id,
+}
+
+pub async fn import_undo(batch_id: Id) -> ApiResult<u64> {
+    call("import_undo", &UndoArgs { batch_id }).await
 }

@@ -3,7 +3,7 @@
 use crm_model::Id;
 use leptos::prelude::*;
 
-use crate::{api, companies, contacts, notes, settings};
+use crate::{api, companies, contacts, notes, settings, transfer};
 
 /// What the main area shows. Held in a context signal: navigating is setting it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub enum View {
     EditContact(Id),
     /// Full-text search over every note.
     Notes,
+    /// CSV and Excel import of companies and contacts.
+    Import,
     /// Users and the editable code lists.
     Settings,
 }
@@ -30,6 +32,7 @@ impl View {
             View::Companies | View::Company(_) | View::NewCompany | View::EditCompany(_) => Section::Companies,
             View::Contacts | View::Contact(_) | View::NewContact(_) | View::EditContact(_) => Section::Contacts,
             View::Notes => Section::Notes,
+            View::Import => Section::Import,
             View::Settings => Section::Settings,
         }
     }
@@ -40,6 +43,7 @@ enum Section {
     Companies,
     Contacts,
     Notes,
+    Import,
     Settings,
 }
 
@@ -66,6 +70,7 @@ pub fn App() -> impl IntoView {
                     View::NewContact(company) => view! { <contacts::ContactForm id=None company/> }.into_any(),
                     View::EditContact(id) => view! { <contacts::ContactForm id=Some(id) company=None/> }.into_any(),
                     View::Notes => notes::NoteSearch().into_any(),
+                    View::Import => transfer::ImportScreen().into_any(),
                     View::Settings => settings::Settings().into_any(),
                 }}
             </main>
@@ -95,6 +100,7 @@ fn Sidebar() -> impl IntoView {
             {item("Companies", Section::Companies, View::Companies)}
             {item("Contacts", Section::Contacts, View::Contacts)}
             {item("Notes", Section::Notes, View::Notes)}
+            {item("Import", Section::Import, View::Import)}
             {item("Settings", Section::Settings, View::Settings)}
             <div class="sidebar-foot">
                 {move || info.get().map(|info| match info {

@@ -10,6 +10,7 @@ use crate::{
     contacts::ContactTable,
     format,
     notes::NotesCard,
+    transfer::ExportPanel,
 };
 
 #[component]
@@ -29,6 +30,7 @@ pub fn CompanyList() -> impl IntoView {
     });
     let count = Signal::derive(move || counted.get().flatten());
     let demo_error = RwSignal::new(None::<ApiError>);
+    let exporting = RwSignal::new(false);
     let load_demo = move |_| {
         spawn_local(async move {
             match api::demo_load().await {
@@ -43,8 +45,17 @@ pub fn CompanyList() -> impl IntoView {
     view! {
         <header class="page-head">
             <h1>"Companies"</h1>
-            <button id="new-company" class="primary" on:click=move |_| nav.set(View::NewCompany)>"New company"</button>
+            <div class="actions">
+                <button id="export-toggle" on:click=move |_| exporting.update(|e| *e = !*e)>"Export"</button>
+                <button id="new-company" class="primary" on:click=move |_| nav.set(View::NewCompany)>"New company"</button>
+            </div>
         </header>
+        {move || exporting.get().then(|| view! {
+            <ExportPanel list="customers" count run=Callback::new(move |path: String| {
+                let (query, filter) = (query.get_untracked(), filter.get_untracked());
+                Box::pin(async move { api::company_export(&path, &query, &filter).await }) as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
+            })/>
+        })}
         <div class="toolbar">
             <input
                 type="search"

@@ -4,6 +4,7 @@ use crm_model::{CompanyRef, ContactInput, ContactRow, Id, ListQuery, NoteSubject
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
+    transfer::ExportPanel,
     api,
     app::{View, use_nav},
     companies::HistoryList,
@@ -26,11 +27,21 @@ pub fn ContactList() -> impl IntoView {
         async move { api::contact_count(&search).await.ok() }
     });
     let count = Signal::derive(move || counted.get().flatten());
+    let exporting = RwSignal::new(false);
     view! {
         <header class="page-head">
             <h1>"Contacts"</h1>
-            <button id="new-contact" class="primary" on:click=move |_| nav.set(View::NewContact(None))>"New contact"</button>
+            <div class="actions">
+                <button id="export-toggle" on:click=move |_| exporting.update(|e| *e = !*e)>"Export"</button>
+                <button id="new-contact" class="primary" on:click=move |_| nav.set(View::NewContact(None))>"New contact"</button>
+            </div>
         </header>
+        {move || exporting.get().then(|| view! {
+            <ExportPanel list="contacts" count run=Callback::new(move |path: String| {
+                let query = query.get_untracked();
+                Box::pin(async move { api::contact_export(&path, &query).await }) as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
+            })/>
+        })}
         <div class="toolbar">
             <input
                 type="search"

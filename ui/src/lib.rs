@@ -15,6 +15,7 @@ pub mod contacts;
 pub mod format;
 pub mod notes;
 pub mod settings;
+pub mod transfer;
 
 pub use app::App;
 

@@ -3,7 +3,55 @@ use rusqlite::types::Value;
 use uuid::Uuid;
 
 use super::types::{ROW_COLUMNS, SELECT_COMPANY, TABLE, company_from_row, company_row_from_row};
-use crate::{Result, Store, sql, validate::Validator};
+use std::path::Path;
+
+use crate::{
+    CoreError, Result, Store,
+    export::{Cell, Column, ColumnKind, ExportOptions, Format, Progress, export},
+    sql,
+    validate::Validator,
+};
+
+/// What an exported customer row holds: the list's columns and the commercial fields a sales
+/// team filters in Excel. Money and dates stay typed (see `export`).
+const EXPORT_COLUMNS: &str = "customer_number, name, phone, email, website, street, city, postcode, region, country,
+    (SELECT code FROM credit_code WHERE id = company.credit_code_id),
+    (SELECT code FROM terms_code WHERE id = company.terms_code_id),
+    credit_limit_cents, payment_days, invoice_discount_bp,
+    (SELECT name FROM app_user WHERE id = company.isr_id), (SELECT name FROM app_user WHERE id = company.osr_id),
+    newest_note_at, created_at";
+
+fn export_columns() -> Vec<Column> {
+    use ColumnKind::*;
+    [
+        ("Customer number", Text), ("Name", Text), ("Phone", Text), ("Email", Text), ("Website", Text), ("Street", Text),
+        ("City", Text), ("Postcode", Text), ("State/Region", Text), ("Country", Text), ("Credit code", Text), ("Terms", Text),
+        ("Credit limit", Money), ("Payment days", Int), ("Invoice discount", Percent), ("ISR", Text), ("OSR", Text),
+        ("Newest note", DateTime), ("Created", Date),
+    ]
+    .into_iter()
+    .map(|(title, kind)| Column::new(title, kind))
+    .collect()
+}
+
+fn export_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Vec<Cell>> {
+    let text = |i: usize| -> rusqlite::Result<Cell> {
+        Ok(match row.get::<_, Option<String>>(i)? {
+            Some(text) if !text.is_empty() => Cell::Text(text),
+            _ => Cell::Empty,
+        })
+    };
+    let number = |i: usize, make: fn(i64) -> Cell| -> rusqlite::Result<Cell> { Ok(row.get::<_, Option<i64>>(i)?.map(make).unwrap_or(Cell::Empty)) };
+    let mut cells = (0..12).map(text).collect::<rusqlite::Result<Vec<_>>>()?;
+    cells.push(number(12, Cell::Money)?);
+    cells.push(number(13, Cell::Int)?);
+    cells.push(number(14, Cell::Percent)?);
+    cells.push(text(15)?);
+    cells.push(text(16)?);
+    cells.push(number(17, Cell::DateTime)?);
+    cells.push(number(18, Cell::Date)?);
+    Ok(cells)
+}
 
 const LIST: sql::ListSpec<CompanyRow> =
     sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "name", map: company_row_from_row };
@@ -87,10 +135,14 @@ impl Store {
         sql::list_count(&self.conn, &LIST, search, conditions(filter)?)
     }
 
-    /// Every company of a filtered, sorted list, one page at a time, for exports: `each` is
-    /// called per row; it stops early when `each` returns an error.
-    pub fn company_each(&self, query: &ListQuery, filter: &CompanyFilter, each: impl FnMut(CompanyRow) -> Result<()>) -> Result<()> {
-        sql::each_row(query, |page| self.company_list_filtered(page, filter), each)
+    /// Export the customer list as it is filtered and sorted, every row, to `.xlsx` or `.csv`
+    /// (by the file's extension). Returns the number of rows written.
+    pub fn company_export(&self, path: &Path, query: &ListQuery, filter: &CompanyFilter, options: &ExportOptions, progress: Progress<'_>) -> Result<u64> {
+        let format = Format::from_path(path).ok_or_else(|| CoreError::invalid("path", "Export to a file ending in .xlsx or .csv."))?;
+        let spec = sql::ListSpec { table: TABLE, columns: EXPORT_COLUMNS, sorts: SORTS, default_sort: "name", map: export_row };
+        let conditions = conditions(filter)?;
+        let rows = sql::all_rows(query, move |page| sql::list_page(&self.conn, &spec, page, conditions.clone()));
+        export(path, format, &export_columns(), rows, options, progress)
     }
 
     pub fn company_history(&self, id: Uuid) -> Result<Vec<HistoryEntry>> {

@@ -456,3 +456,48 @@ fn the_customer_list_filters_by_rep_state_credit_code_and_newest_note() {
     assert_eq!(searched.rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Bravo"], "search and filters combine");
     assert_invalid(store.company_list_filtered(&ListQuery::default(), &CompanyFilter { newest_note_from: Some("23/11/2026".into()), ..Default::default() }), &["newest_note_from"]);
 }
+
+#[test]
+fn the_filtered_sorted_list_exports_every_row_typed_to_xlsx_and_csv() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    use std::sync::atomic::AtomicBool;
+    let mut store = store();
+    for i in 0..1_203 {
+        let region = if i % 3 == 0 { "TX" } else { "OH" };
+        store.company_create(with(|c| {
+            c.name = format!("Company {i:04}");
+            c.region = region.into();
+            c.credit_limit_cents = Some(i * 100 + 50);
+        }))
+        .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("customers.xlsx");
+    let query = ListQuery { sort: Some("name".into()), dir: SortDir::Desc, ..ListQuery::default() };
+    let filter = crm_model::CompanyFilter { region: "tx".into(), ..Default::default() };
+    let mut reports = Vec::new();
+    let cancel = AtomicBool::new(false);
+    let progress = crate::export::Progress { report: &mut |n| reports.push(n), cancel: &cancel };
+    let written = store.company_export(&path, &query, &filter, &Default::default(), progress).unwrap();
+    assert_eq!(written, 401, "every filtered row, past the 500-row page size of the list");
+    assert_eq!(reports.last(), Some(&401));
+    let mut workbook: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = workbook.sheet_names()[0].clone();
+    let range = workbook.worksheet_range(&sheet).unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    assert_eq!(rows.len(), 402);
+    assert_eq!(rows[0][1], Data::String("Name".into()));
+    assert_eq!(rows[1][1], Data::String("Company 1200".into()), "sorted as the list is");
+    assert_eq!(rows[1][12], Data::Float(1200.5), "money is a number");
+    assert_eq!(rows[401][1], Data::String("Company 0000".into()));
+    assert!(matches!(rows[1][18], Data::DateTime(_)), "dates are dates: {:?}", rows[1][18]);
+
+    let csv_path = dir.path().join("customers.csv");
+    let progress = crate::export::Progress { report: &mut |_| {}, cancel: &cancel };
+    store.company_export(&csv_path, &query, &filter, &Default::default(), progress).unwrap();
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(text.starts_with("\u{feff}Customer number,Name"), "UTF-8 with a BOM for Excel");
+    assert_eq!(text.lines().count(), 402);
+    let progress = crate::export::Progress { report: &mut |_| {}, cancel: &cancel };
+    assert_invalid(store.company_export(&dir.path().join("x.pdf"), &query, &filter, &Default::default(), progress), &["path"]);
+}

@@ -3,7 +3,43 @@ use rusqlite::types::Value;
 use uuid::Uuid;
 
 use super::types::{ROW_COLUMNS, SELECT_CONTACT, TABLE, contact_from_row, contact_row_from_row};
-use crate::{Result, Store, company::day_start_ms, sql, validate::Validator};
+use std::path::Path;
+
+use crate::{
+    CoreError, Result, Store,
+    company::day_start_ms,
+    export::{Cell, Column, ColumnKind, ExportOptions, Format, Progress, export},
+    sql,
+    validate::Validator,
+};
+
+const EXPORT_COLUMNS: &str = "first_name, last_name, email, office_phone, mobile_phone, job_title,
+    coalesce((SELECT group_concat(name, ', ') FROM (
+        SELECT c.name FROM contact_company cc JOIN company c ON c.id = cc.company_id
+        WHERE cc.contact_id = contact.id ORDER BY c.name COLLATE NOCASE)), ''),
+    city, region, country, CASE email_consent WHEN 1 THEN 'yes' ELSE 'no' END, CASE sms_consent WHEN 1 THEN 'yes' ELSE 'no' END,
+    newest_note_at, created_at";
+
+fn export_columns() -> Vec<Column> {
+    use ColumnKind::*;
+    [
+        ("First name", Text), ("Last name", Text), ("Email", Text), ("Office phone", Text), ("Mobile phone", Text), ("Job title", Text),
+        ("Companies", Text), ("City", Text), ("State/Region", Text), ("Country", Text), ("Email consent", Text), ("SMS consent", Text),
+        ("Newest note", DateTime), ("Created", Date),
+    ]
+    .into_iter()
+    .map(|(title, kind)| Column::new(title, kind))
+    .collect()
+}
+
+fn export_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Vec<Cell>> {
+    let mut cells = (0..12)
+        .map(|i| Ok(match row.get::<_, String>(i)? { text if text.is_empty() => Cell::Empty, text => Cell::Text(text) }))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    cells.push(row.get::<_, Option<i64>>(12)?.map(Cell::DateTime).unwrap_or(Cell::Empty));
+    cells.push(Cell::Date(row.get(13)?));
+    Ok(cells)
+}
 
 const LIST: sql::ListSpec<ContactRow> =
     sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "last_name", map: contact_row_from_row };
@@ -64,9 +100,13 @@ impl Store {
         sql::list_count(&self.conn, &LIST, search, conditions(filter)?)
     }
 
-    /// Every contact of a filtered, sorted list, page by page (for exports).
-    pub fn contact_each(&self, query: &ListQuery, filter: &ContactFilter, each: impl FnMut(ContactRow) -> Result<()>) -> Result<()> {
-        sql::each_row(query, |page| self.contact_list_filtered(page, filter), each)
+    /// Export the contact list as it is filtered and sorted, every row, to `.xlsx` or `.csv`.
+    pub fn contact_export(&self, path: &Path, query: &ListQuery, filter: &ContactFilter, options: &ExportOptions, progress: Progress<'_>) -> Result<u64> {
+        let format = Format::from_path(path).ok_or_else(|| CoreError::invalid("path", "Export to a file ending in .xlsx or .csv."))?;
+        let spec = sql::ListSpec { table: TABLE, columns: EXPORT_COLUMNS, sorts: SORTS, default_sort: "last_name", map: export_row };
+        let conditions = conditions(filter)?;
+        let rows = sql::all_rows(query, move |page| sql::list_page(&self.conn, &spec, page, conditions.clone()));
+        export(path, format, &export_columns(), rows, options, progress)
     }
 
     /// The contacts linked to one company, for the company screen.
