@@ -9,6 +9,17 @@ function showBootError(message) {
   }
 }
 
-window.addEventListener('error', (event) => showBootError(event.message));
+// A Rust panic is printed by console_error_panic_hook just before the wasm traps; keep that
+// message, so the banner (and a failing end-to-end test) says which rule broke, not only
+// "unreachable".
+let lastPanic = '';
+const consoleError = console.error.bind(console);
+console.error = (...args) => {
+  const text = args.map(String).join(' ');
+  if (text.includes('panicked at')) lastPanic = text.split('\n').slice(0, 3).join(' ');
+  consoleError(...args);
+};
+
+window.addEventListener('error', (event) => showBootError(lastPanic ? lastPanic + ' (' + event.message + ')' : event.message));
 window.addEventListener('unhandledrejection', (event) => showBootError(String(event.reason)));
 init().catch((error) => showBootError(String(error)));

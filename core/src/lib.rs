@@ -21,6 +21,7 @@ pub mod export;
 pub mod hlc;
 pub mod history;
 pub mod import;
+pub mod merge;
 mod migrate;
 pub mod note;
 pub mod numbering;

@@ -158,29 +158,37 @@ fn sorted_page<T>(conn: &Connection, spec: &ListSpec<T>, query: &ListQuery, limi
     }
     sql.push_str(&format!(" ORDER BY {} LIMIT ?", keys.iter().map(|k| format!("{k} {dir}")).collect::<Vec<_>>().join(", ")));
     values.push(Value::Integer(limit as i64 + 1));
-    let n_columns = spec.columns_len(conn)?;
     let mut rows = Vec::with_capacity(limit + 1);
-    let mut row_keys = Vec::with_capacity(limit + 1);
+    // Only the first row's and the last on-page row's keys become cursors; reading them for
+    // every row would cost more than the rest of the paging.
+    let (mut first_keys, mut last_keys) = (Vec::new(), Vec::new());
     let mut statement = conn.prepare_cached(&sql)?;
+    let n_columns = statement.column_count() - keys.len();
     let mut result = statement.query(params_from_iter(values))?;
     while let Some(row) = result.next()? {
+        let index = rows.len();
         rows.push((spec.map)(row)?);
-        row_keys.push((n_columns..n_columns + keys.len()).map(|i| row.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>()?);
+        if index == 0 || index + 1 == limit {
+            let row_keys = (n_columns..n_columns + keys.len()).map(|i| row.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>()?;
+            if index == 0 {
+                first_keys = row_keys.clone();
+            }
+            last_keys = row_keys;
+        }
     }
     let more = rows.len() > limit;
     rows.truncate(limit);
-    row_keys.truncate(limit);
     if !forward {
         rows.reverse();
-        row_keys.reverse();
+        std::mem::swap(&mut first_keys, &mut last_keys);
     }
     // A page read backwards that comes up short has reached the start: show the first page.
     if matches!(query.at, PageAt::Before(_)) && !more {
         let first = ListQuery { at: PageAt::First, ..query.clone() };
         return sorted_page(conn, spec, &first, limit, filters);
     }
-    let first_key = row_keys.first().map(|k| encode_cursor(k));
-    let last_key = row_keys.last().map(|k| encode_cursor(k));
+    let first_key = (!rows.is_empty()).then(|| encode_cursor(&first_keys));
+    let last_key = (!rows.is_empty()).then(|| encode_cursor(&last_keys));
     let (prev, next) = match query.at {
         PageAt::First => (None, if more { last_key } else { None }),
         PageAt::After(_) => (first_key, if more { last_key } else { None }),
@@ -302,12 +310,6 @@ fn decode_cursor(cursor: &str, n_keys: usize) -> Result<Vec<Value>> {
         .collect()
 }
 
-impl<T> ListSpec<T> {
-    /// How many columns `columns` selects (the sort keys follow them).
-    fn columns_len(&self, conn: &Connection) -> Result<usize> {
-        Ok(conn.prepare_cached(&format!("SELECT {} FROM {} LIMIT 0", self.columns, self.table))?.column_count())
-    }
-}
 
 /// Whether `table` has a row with this id (`table` is a code constant, never user input).
 pub(crate) fn exists(conn: &Connection, table: &str, id: Uuid) -> Result<bool> {

@@ -88,9 +88,10 @@ impl App {
     }
 
     async fn boot_error(&self) -> String {
-        match self.client.find(Locator::Css("#boot-error")).await {
-            Ok(element) => format!(" (start-up error: {})", element.text().await.unwrap_or_default()),
-            Err(_) => String::new(),
+        let script = "const e = document.getElementById('boot-error'); return e && !e.hidden ? e.textContent : '';";
+        match self.client.execute(script, vec![]).await {
+            Ok(serde_json::Value::String(text)) if !text.is_empty() => format!(" (start-up error: {text})"),
+            _ => String::new(),
         }
     }
 
@@ -107,6 +108,12 @@ impl App {
                 if last.contains(text) {
                     return;
                 }
+            }
+            // A panic in the UI shows in the boot-error banner: stop at the step that caused it.
+            let broken = self.boot_error().await;
+            if !broken.is_empty() {
+                self.screenshot("failure").await;
+                panic!("the UI failed while waiting for {css} to contain {text:?}{broken}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -131,6 +138,22 @@ impl App {
     }
 
     /// Click the first element matching `css` whose text contains `text`.
+    /// Wait until the field's value contains `part` (for values the app fills in itself).
+    pub async fn wait_value_contains(&self, css: &str, part: &str) {
+        let started = Instant::now();
+        loop {
+            let element = self.wait_for(css).await;
+            if element.prop("value").await.ok().flatten().is_some_and(|value| value.contains(part)) {
+                return;
+            }
+            if started.elapsed() > TIMEOUT {
+                self.screenshot("failure").await;
+                panic!("{css} never contained {part:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn click_text(&self, css: &str, text: &str) {
         let started = Instant::now();
         while started.elapsed() < TIMEOUT {

@@ -121,6 +121,54 @@ async fn create_a_company_restart_and_find_it_again() {
     app.screenshot("08-list").await;
     app.click("#clear-filters").await;
     app.wait_text(".pager", "· 1 in all").await;
+
+    // Import: a CSV with one new company and one that has the same email as Zephyr.
+    let csv_path = data.path().join("import.csv");
+    std::fs::write(&csv_path, "Company Name,Phone,Email,City,State\nKestrel Imports,+1 (303) 555-0142,buy@kestrel.example,Denver,CO\nZephyr Again,,OPS@zephyr.example,,\n").unwrap();
+    app.click_text(".nav-item", "Import").await;
+    app.type_into("#import-path", csv_path.to_str().unwrap()).await;
+    app.click("#import-read").await;
+    app.wait_text("#import-mapping", "2 rows").await;
+    app.click("#import-check").await;
+    app.wait_text("#import-report", "Line 3 matches Zephyr Test Works (A1001) (same email)").await;
+    app.click("#import-apply").await;
+    app.wait_text("#import-summary", "Imported: 1 created, 0 updated, 1 skipped.").await;
+    app.screenshot("11-import").await;
+    app.click("#import-undo").await;
+    app.wait_text("#import-undone", "1 records taken back").await;
+    app.click("#import-apply").await;
+    app.wait_text("#import-summary", "Imported: 1 created").await;
+
+    // Search finds a phone number whatever its format; sorting by a column flips the order.
+    app.click(".nav-item:first-of-type").await;
+    app.type_into("#company-search", "303-555-0142").await;
+    app.wait_text("#company-table tbody", "Kestrel Imports").await;
+    app.client.find(Locator::Css("#company-search")).await.unwrap().clear().await.unwrap();
+    app.type_into("#company-search", " ").await;
+    app.wait_text(".pager", "· 2 in all").await;
+    app.click("button.sort[data-sort=city]").await;
+    app.wait_text("#company-table tbody tr:first-child", COMPANY).await;
+    app.click("button.sort[data-sort=city]").await;
+    app.wait_text("#company-table tbody tr:first-child", "Kestrel Imports").await;
+
+    // Export the list as sorted to .xlsx, then read it back with an independent reader.
+    app.click("#export-toggle").await;
+    let xlsx = data.path().join("customers.xlsx");
+    let path_field = app.wait_for("#export-path").await;
+    app.wait_value_contains("#export-path", ".xlsx").await;
+    path_field.clear().await.unwrap();
+    path_field.send_keys(xlsx.to_str().unwrap()).await.unwrap();
+    app.click("#export-start").await;
+    app.wait_text("#export-result", "Exported 2 rows").await;
+    app.screenshot("12-export").await;
+    {
+        use calamine::{Reader, Xlsx, open_workbook};
+        let mut workbook: Xlsx<_> = open_workbook(&xlsx).unwrap();
+        let sheet = workbook.sheet_names()[0].clone();
+        let range = workbook.worksheet_range(&sheet).unwrap();
+        let names: Vec<String> = range.rows().map(|row| row[1].to_string()).collect();
+        assert_eq!(names, ["Name", "Kestrel Imports", COMPANY], "the export follows the list's sort");
+    }
     app.quit().await;
 
     // Second run on the same file: the company is still there and can be found by search.

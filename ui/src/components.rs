@@ -125,11 +125,15 @@ pub fn SortHeader(
     };
     view! {
         <th aria-sort=aria_sort>
-            <button class="sort" data-sort=key on:click=move |_| query.update(|q| {
-                q.dir = if active() && q.dir == SortDir::Asc { SortDir::Desc } else { SortDir::Asc };
+            <button class="sort" data-sort=key on:click=move |_| {
+                // Read before `update`: the signal cannot be read while it is being written.
+                let was_active = active();
+                query.update(|q| {
+                q.dir = if was_active && q.dir == SortDir::Asc { SortDir::Desc } else { SortDir::Asc };
                 q.sort = Some(key.to_owned());
                 q.at = PageAt::First;
-            })>
+            })
+            }>
                 {label}{arrow}
             </button>
         </th>

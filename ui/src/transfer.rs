@@ -11,24 +11,30 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{api, components::ErrorBanner, format};
 
-/// Poll the core's job progress into `done` until `running` turns false.
+/// Poll the core's job progress into `done` until `running` turns false. The timer stops itself
+/// (it is started from a click handler, where no reactive owner could clean it up), and stops
+/// too when the screen that owns the signals is gone.
 fn watch_progress(running: RwSignal<bool>, done: RwSignal<u64>) {
-    let handle = set_interval_with_handle(
+    let handle = std::rc::Rc::new(std::cell::Cell::new(None::<IntervalHandle>));
+    let own = std::rc::Rc::clone(&handle);
+    let started = set_interval_with_handle(
         move || {
+            if running.try_get_untracked() != Some(true) {
+                if let Some(timer) = own.take() {
+                    timer.clear();
+                }
+                return;
+            }
             spawn_local(async move {
                 if let Ok(rows) = api::job_progress().await {
-                    done.set(rows);
+                    let _ = done.try_set(rows);
                 }
             })
         },
         Duration::from_millis(200),
     );
-    if let Ok(handle) = handle {
-        Effect::new(move |_| {
-            if !running.get() {
-                handle.clear();
-            }
-        });
+    if let Ok(timer) = started {
+        handle.set(Some(timer));
     }
 }
 
@@ -91,7 +97,9 @@ pub fn ExportPanel(
         watch_progress(running, done);
         spawn_local(async move {
             let outcome = run.run(target.clone()).await;
-            running.set(false);
+            if running.try_set(false).is_some() {
+                return;
+            }
             match outcome {
                 Ok(rows) => result.set(Some(format!("Exported {} rows to {target}.", format::count(rows)))),
                 Err(e) => error.set(Some(e)),
@@ -100,7 +108,7 @@ pub fn ExportPanel(
     };
     view! {
         <div class="export-panel card" id="export-panel">
-            <div class="row">
+            <div class="hbox">
                 <select id="export-format" aria-label="File format" on:change=move |ev| format_choice.set(event_target_value(&ev))>
                     <option value="xlsx" selected>"Excel (.xlsx)"</option>
                     <option value="csv">"CSV (UTF-8)"</option>
@@ -155,7 +163,9 @@ pub fn ImportScreen() -> impl IntoView {
         watch_progress(running, done);
         spawn_local(async move {
             let outcome = api::import_apply(&path.get_untracked(), &request()).await;
-            running.set(false);
+            if running.try_set(false).is_some() {
+                return;
+            }
             match outcome {
                 Ok(found) => report.set(Some(found)),
                 Err(e) => error.set(Some(e)),
@@ -178,7 +188,7 @@ pub fn ImportScreen() -> impl IntoView {
     view! {
         <header class="page-head"><h1>"Import"</h1></header>
         <div class="card form" id="import-file">
-            <div class="row">
+            <div class="hbox">
                 <select id="import-target" aria-label="What to import" on:change=move |ev| {
                     target.set(if event_target_value(&ev) == "contacts" { ImportTarget::Contacts } else { ImportTarget::Companies });
                     preview.set(None);
@@ -223,7 +233,7 @@ pub fn ImportScreen() -> impl IntoView {
                             }).collect_view()}</tbody>
                         </table>
                     </div>
-                    <fieldset class="row">
+                    <fieldset class="hbox">
                         <legend>"Rows that match an existing record"</legend>
                         {[(OnDuplicate::Skip, "Skip them", "dup-skip"), (OnDuplicate::Update, "Update the record", "dup-update"), (OnDuplicate::CreateAnyway, "Create anyway", "dup-create")]
                             .into_iter().map(|(choice, label, id)| view! {

@@ -116,7 +116,7 @@ pub(crate) fn set_links(w: &mut WriteTx<'_>, contact_id: Uuid, company_ids: &[Uu
 
 /// Make the contact's extra emails and phones exactly `channels`, in order. Rows are reused by
 /// position, so editing a number logs one changed column, not a delete and an insert.
-fn set_channels(w: &mut WriteTx<'_>, contact_id: Uuid, channels: &[Channel]) -> Result<()> {
+pub(crate) fn set_channels(w: &mut WriteTx<'_>, contact_id: Uuid, channels: &[Channel]) -> Result<()> {
     let current: Vec<Uuid> = w
         .tx()
         .prepare_cached("SELECT id FROM contact_channel WHERE contact_id = ?1 ORDER BY position, id")?

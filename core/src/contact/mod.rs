@@ -3,7 +3,7 @@
 //! Same shape as `company`: `types.rs`, `queries.rs`, `commands.rs`, `tests.rs`.
 
 mod commands;
-pub(crate) use commands::{set_links, validate};
+pub(crate) use commands::{set_channels, set_links, validate};
 pub(crate) use types::{SELECT_CONTACT, contact_from_row};
 mod queries;
 mod types;

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::{
     CoreError, Result, Store,
     company::day_start_ms,
-    export::{Cell, Column, ColumnKind, ExportOptions, Format, Progress, export},
+    export::{Cell, Column, ColumnKind, ExportOptions, Format, Progress, export_pipelined},
     sql,
     validate::Validator,
 };
@@ -106,7 +106,7 @@ impl Store {
         let spec = sql::ListSpec { table: TABLE, columns: EXPORT_COLUMNS, sorts: SORTS, default_sort: "last_name", map: export_row };
         let conditions = conditions(filter)?;
         let rows = sql::all_rows(query, move |page| sql::list_page(&self.conn, &spec, page, conditions.clone()));
-        export(path, format, &export_columns(), rows, options, progress)
+        export_pipelined(path, format, &export_columns(), rows, options, progress)
     }
 
     /// The contacts linked to one company, for the company screen.

@@ -144,10 +144,36 @@ pub struct Progress<'a> {
     /// total once all rows are in (each count is reported once). An `.xlsx` file is compressed
     /// and saved after that last report, which takes about a third of the export's time, so a UI
     /// should show "Saving…" until [`export`] returns.
-    pub report: &'a mut dyn FnMut(u64),
+    pub report: &'a mut (dyn FnMut(u64) + Send),
     /// Set from any thread to stop the export. It is checked before every row and once more
     /// before the file is saved; the final compression of an `.xlsx` file cannot be interrupted.
     pub cancel: &'a AtomicBool,
+}
+
+/// [`export`] with reading and writing on two threads: `rows` is pulled on this thread (where
+/// the SQLite connection lives, which cannot be shared) and handed through a bounded channel to
+/// a writer thread. Reading a page of rows and formatting/compressing the file then overlap,
+/// which on two cores takes the 100k-row customer export from about 1.1 s to the slower of the
+/// two halves.
+pub fn export_pipelined<I>(path: &Path, format: Format, columns: &[Column], rows: I, options: &ExportOptions, progress: Progress<'_>) -> Result<u64>
+where
+    I: Iterator<Item = Result<Vec<Cell>>>,
+{
+    // Enough rows in flight to keep both threads busy, few enough to bound memory.
+    const IN_FLIGHT: usize = 4096;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<Cell>>>(IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || export(path, format, columns, receiver.into_iter(), options, progress));
+        for row in rows {
+            let failed = row.is_err();
+            // A closed channel means the writer stopped (cancelled or failed): stop reading.
+            if sender.send(row).is_err() || failed {
+                break;
+            }
+        }
+        drop(sender);
+        writer.join().unwrap_or_else(|_| Err(CoreError::Conflict("The export stopped unexpectedly.".into())))
+    })
 }
 
 /// Writes `columns` and every row of `rows` to `path` and returns the number of data rows.
