@@ -43,6 +43,8 @@ const COMMANDS: &[&str] = &[
     "import_check",
     "import_apply",
     "import_undo",
+    "company_merge",
+    "contact_merge",
 ];
 
 fn main() {

@@ -20,14 +20,6 @@ fn ids_where(w: &WriteTx<'_>, table: &str, column: &str, id: Uuid) -> Result<Vec
         .map_err(Into::into)
 }
 
-/// Point every row of `table` whose `column` is `from` at `to`.
-fn repoint(w: &mut WriteTx<'_>, table: &'static str, column: &'static str, from: Uuid, to: Uuid) -> Result<()> {
-    for id in ids_where(w, table, column, from)? {
-        w.update(table, id, &[(column, Value::Text(to.to_string()))])?;
-    }
-    Ok(())
-}
-
 /// Move the notes about `from` to `to` and keep the newest-note date of `to` current.
 fn move_notes(w: &mut WriteTx<'_>, subject_table: &'static str, from: Uuid, to: Uuid) -> Result<()> {
     let notes: Vec<Uuid> = w

@@ -355,3 +355,15 @@ pub(crate) async fn import_apply(state: State<'_, AppState>, job: State<'_, Shar
 pub(crate) async fn import_undo(state: State<'_, AppState>, batch_id: Id) -> Reply<u64> {
     state.with(|store| store.import_undo(batch_id))
 }
+
+/// Merge company `remove_id` into `keep_id`: links, notes and addresses move, gaps are filled,
+/// `remove_id` is deleted.
+#[tauri::command]
+pub(crate) async fn company_merge(state: State<'_, AppState>, keep_id: Id, remove_id: Id) -> Reply<Company> {
+    state.with(|store| store.company_merge(keep_id, remove_id))
+}
+
+#[tauri::command]
+pub(crate) async fn contact_merge(state: State<'_, AppState>, keep_id: Id, remove_id: Id) -> Reply<Contact> {
+    state.with(|store| store.contact_merge(keep_id, remove_id))
+}

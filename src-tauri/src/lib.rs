@@ -66,6 +66,8 @@ pub fn run() {
             commands::import_check,
             commands::import_apply,
             commands::import_undo,
+            commands::company_merge,
+            commands::contact_merge,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the Tauri runtime failed to start");

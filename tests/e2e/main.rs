@@ -139,15 +139,41 @@ async fn create_a_company_restart_and_find_it_again() {
     app.click("#import-apply").await;
     app.wait_text("#import-summary", "Imported: 1 created").await;
 
-    // Search finds a phone number whatever its format; sorting by a column flips the order.
+    // Merge the imported duplicate "Kestrel Imports" into Zephyr: its data and links move over.
     app.click(".nav-item:first-of-type").await;
+    app.type_into("#company-search", "zephyr").await;
+    app.click("td.strong").await;
+    app.wait_text("#company-name", COMPANY).await;
+    app.click("#merge-open").await;
+    app.type_into("#merge-search", "kestrel").await;
+    app.click_text("#merge-panel .suggestions button", "Kestrel Imports").await;
+    app.click("#merge-confirm").await;
+    app.wait_text(".history", "+1 (303) 555-0142").await;
+    app.screenshot("13-merged").await;
+    app.click(".nav-item:first-of-type").await;
+    app.wait_text(".pager", "· 1 in all").await;
+    app.client.find(Locator::Css("#company-search")).await.unwrap().clear().await.unwrap();
+    app.type_into("#company-search", " ").await;
+    app.wait_text(".pager", "· 1 in all").await;
+    // Re-import the file to have two companies again for the sort and export checks.
+    app.click_text(".nav-item", "Import").await;
+    app.type_into("#import-path", csv_path.to_str().unwrap()).await;
+    app.click("#import-read").await;
+    app.wait_text("#import-mapping", "2 rows").await;
+    app.click("#dup-create").await;
+    app.click("#import-apply").await;
+    app.wait_text("#import-summary", "Imported: 2 created").await;
+    app.click(".nav-item:first-of-type").await;
+    app.wait_text(".pager", "· 3 in all").await;
+
+    // Search finds a phone number whatever its format; sorting by a column flips the order.
     app.type_into("#company-search", "303-555-0142").await;
     app.wait_text("#company-table tbody", "Kestrel Imports").await;
     app.client.find(Locator::Css("#company-search")).await.unwrap().clear().await.unwrap();
     app.type_into("#company-search", " ").await;
-    app.wait_text(".pager", "· 2 in all").await;
+    app.wait_text(".pager", "· 3 in all").await;
     app.click("button.sort[data-sort=city]").await;
-    app.wait_text("#company-table tbody tr:first-child", COMPANY).await;
+    app.wait_text("#company-table tbody tr:first-child", "Zephyr Again").await;
     app.click("button.sort[data-sort=city]").await;
     app.wait_text("#company-table tbody tr:first-child", "Kestrel Imports").await;
 
@@ -159,7 +185,7 @@ async fn create_a_company_restart_and_find_it_again() {
     path_field.clear().await.unwrap();
     path_field.send_keys(xlsx.to_str().unwrap()).await.unwrap();
     app.click("#export-start").await;
-    app.wait_text("#export-result", "Exported 2 rows").await;
+    app.wait_text("#export-result", "Exported 3 rows").await;
     app.screenshot("12-export").await;
     {
         use calamine::{Reader, Xlsx, open_workbook};
@@ -167,7 +193,7 @@ async fn create_a_company_restart_and_find_it_again() {
         let sheet = workbook.sheet_names()[0].clone();
         let range = workbook.worksheet_range(&sheet).unwrap();
         let names: Vec<String> = range.rows().map(|row| row[1].to_string()).collect();
-        assert_eq!(names, ["Name", "Kestrel Imports", COMPANY], "the export follows the list's sort");
+        assert_eq!(names, ["Name", "Kestrel Imports", COMPANY, "Zephyr Again"], "the export follows the list's sort");
     }
     app.quit().await;
 
@@ -186,7 +212,7 @@ async fn create_a_company_restart_and_find_it_again() {
     app.type_into("#company-search", "zeph").await;
     app.wait_text("#company-table tbody", COMPANY).await;
     let rows = app.client.find_all(Locator::Css("#company-table tbody tr")).await.unwrap();
-    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.len(), 2, "Zephyr Test Works and the imported Zephyr Again");
     app.type_into("#company-search", "x").await;
     app.wait_text(".pad", "No company matches your search.").await;
     app.screenshot("09-after-restart").await;

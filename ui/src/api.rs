@@ -269,3 +269,18 @@ struct UndoArgs {
 pub async fn import_undo(batch_id: Id) -> ApiResult<u64> {
     call("import_undo", &UndoArgs { batch_id }).await
 }
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MergeArgs {
+    keep_id: Id,
+    remove_id: Id,
+}
+
+pub async fn company_merge(keep_id: Id, remove_id: Id) -> ApiResult<Company> {
+    call("company_merge", &MergeArgs { keep_id, remove_id }).await
+}
+
+pub async fn contact_merge(keep_id: Id, remove_id: Id) -> ApiResult<Contact> {
+    call("contact_merge", &MergeArgs { keep_id, remove_id }).await
+}

@@ -6,7 +6,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api,
     app::{View, use_nav},
-    components::{ErrorBanner, Form, IdSelect, Pager, SortHeader, TextField, active_users, code_choices, field_error, row_keys},
+    components::{ErrorBanner, Form, IdSelect, MergePicker, Pager, SortHeader, TextField, active_users, code_choices, field_error, row_keys},
     contacts::ContactTable,
     format,
     notes::NotesCard,
@@ -223,7 +223,16 @@ pub fn CompanyDetail(
                                     })}</h1>
                                     <p class="muted">"Customer " <span class="mono" id="customer-number">{company.customer_number.clone()}</span></p>
                                 </div>
-                                <button id="edit-company" on:click=move |_| nav.set(View::EditCompany(id))>"Edit"</button>
+                                <div class="actions">
+                                    <MergePicker keep=id
+                                        search=Callback::new(|text: String| Box::pin(async move {
+                                            api::company_list(&ListQuery { search: text, limit: 8, ..ListQuery::default() }, &CompanyFilter::default()).await
+                                                .map(|page| page.rows.into_iter().map(|r| (r.id, format!("{} ({})", r.name, r.customer_number))).collect())
+                                        }) as crate::components::Pending<_>)
+                                        merge=Callback::new(move |remove| Box::pin(async move { api::company_merge(id, remove).await.map(drop) }) as crate::components::Pending<_>)
+                                        on_merged=Callback::new(move |_| { record.refetch(); contacts.refetch(); history.refetch(); })/>
+                                    <button id="edit-company" on:click=move |_| nav.set(View::EditCompany(id))>"Edit"</button>
+                                </div>
                             </header>
                             <div class="cards">
                                 <section class="card">

@@ -289,3 +289,62 @@ impl<T: Clone + Default + Send + Sync + 'static> Form<T> {
         }
     }
 }
+
+/// Boxed future of a merge or search call, so that one picker serves companies and contacts.
+pub type Pending<T> = std::pin::Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// "Merge a duplicate into this record": search the other record, confirm, merge. Everything the
+/// other record holds (links, notes, addresses) moves here and the other record is deleted.
+#[component]
+pub fn MergePicker(
+    /// The record that stays.
+    keep: Id,
+    /// Finds candidates by name: `(id, label)` pairs.
+    search: Callback<String, Pending<Vec<(Id, String)>>>,
+    /// Merges the chosen record into `keep`.
+    merge: Callback<Id, Pending<()>>,
+    /// Called after a merge, to reload.
+    on_merged: Callback<()>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let text = RwSignal::new(String::new());
+    let chosen = RwSignal::new(None::<(Id, String)>);
+    let error = RwSignal::new(None::<ApiError>);
+    let found = LocalResource::new(move || {
+        let text = text.get();
+        async move { if text.trim().is_empty() { Ok(Vec::new()) } else { search.run(text).await } }
+    });
+    let confirm = move |_| {
+        let Some((remove, _)) = chosen.get_untracked() else { return };
+        spawn_local(async move {
+            match merge.run(remove).await {
+                Ok(()) => {
+                    let _ = open.try_set(false);
+                    let _ = chosen.try_set(None);
+                    on_merged.run(());
+                }
+                Err(e) => drop(error.try_set(Some(e))),
+            }
+        })
+    };
+    view! {
+        <button class="ghost" id="merge-open" on:click=move |_| open.update(|o| *o = !*o)>"Merge duplicate…"</button>
+        {move || open.get().then(|| view! {
+            <div class="card merge" id="merge-panel">
+                <input type="search" id="merge-search" placeholder="Find the duplicate by name" prop:value=move || text.get()
+                    on:input=move |ev| { text.set(event_target_value(&ev)); chosen.set(None); }/>
+                <ul class="suggestions">
+                    {move || found.get().and_then(Result::ok).unwrap_or_default().into_iter().filter(|(id, _)| *id != keep).map(|(id, label)| {
+                        let pick = (id, label.clone());
+                        view! { <li><button type="button" class="link" on:click=move |_| chosen.set(Some(pick.clone()))>{label}</button></li> }
+                    }).collect_view()}
+                </ul>
+                {move || chosen.get().map(|(_, label)| view! {
+                    <p>{format!("Merge “{label}” into this record? Its contacts, notes and addresses move here, empty fields are filled from it, and it is deleted.")}</p>
+                    <button class="primary" id="merge-confirm" on:click=confirm>"Merge"</button>
+                })}
+                <ErrorBanner error/>
+            </div>
+        })}
+    }
+}

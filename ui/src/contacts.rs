@@ -1,6 +1,6 @@
 //! Contact screens: the list, the detail and the form with its company picker.
 
-use crm_model::{CompanyRef, ContactInput, ContactRow, Id, ListQuery, NoteSubject, PageAt, limits};
+use crm_model::{Channel, ChannelKind, CompanyRef, ContactInput, contact::CHANNEL_LABELS, ContactRow, Id, ListQuery, NoteSubject, PageAt, limits};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
@@ -8,7 +8,7 @@ use crate::{
     api,
     app::{View, use_nav},
     companies::HistoryList,
-    components::{ErrorBanner, Form, Pager, SortHeader, field_error, row_keys},
+    components::{ErrorBanner, Form, MergePicker, Pager, SortHeader, field_error, row_keys},
     format,
     notes::NotesCard,
 };
@@ -146,7 +146,16 @@ pub fn ContactDetail(
                                 <h1 id="contact-name">{format::person(&c.first_name, &c.last_name)}</h1>
                                 <p class="muted">{c.job_title.clone()}</p>
                             </div>
-                            <button id="edit-contact" on:click=move |_| nav.set(View::EditContact(id))>"Edit"</button>
+                            <div class="actions">
+                                <MergePicker keep=id
+                                    search=Callback::new(|text: String| Box::pin(async move {
+                                        api::contact_list(&ListQuery { search: text, limit: 8, ..ListQuery::default() }).await
+                                            .map(|page| page.rows.into_iter().map(|r| (r.id, format!("{} · {}", format::person(&r.first_name, &r.last_name), r.email))).collect())
+                                    }) as crate::components::Pending<_>)
+                                    merge=Callback::new(move |remove| Box::pin(async move { api::contact_merge(id, remove).await.map(drop) }) as crate::components::Pending<_>)
+                                    on_merged=Callback::new(move |_| { contact.refetch(); history.refetch(); })/>
+                                <button id="edit-contact" on:click=move |_| nav.set(View::EditContact(id))>"Edit"</button>
+                            </div>
                         </header>
                         <div class="cards">
                             <section class="card">
@@ -155,6 +164,17 @@ pub fn ContactDetail(
                                     <dt>"Email"</dt><dd>{dash(&c.email)}</dd>
                                     <dt>"Office phone"</dt><dd>{dash(&c.office_phone)}</dd>
                                     <dt>"Mobile phone"</dt><dd>{dash(&c.mobile_phone)}</dd>
+                                    {c.channels.iter().map(|channel| view! {
+                                        <dt>{format!("{} ({})", if channel.kind == ChannelKind::Email { "Email" } else { "Phone" }, channel.label)}</dt>
+                                        <dd>{channel.value.clone()}{channel.sms_capable.then_some(" · SMS")}</dd>
+                                    }).collect_view()}
+                                    <dt>"Address"</dt><dd>{dash(&[c.street.clone(), format!("{} {}", c.postcode, c.city).trim().to_owned(), c.region.clone(), c.country.clone()].into_iter().filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", "))}</dd>
+                                    <dt>"Consent"</dt><dd id="consent">{match (c.email_consent, c.sms_consent) {
+                                        (true, true) => "Email and SMS",
+                                        (true, false) => "Email only",
+                                        (false, true) => "SMS only",
+                                        (false, false) => "None given",
+                                    }}</dd>
                                     <dt>"Created"</dt><dd>{format::local_time(&c.created_at)}</dd>
                                 </dl>
                             </section>
@@ -170,7 +190,7 @@ pub fn ContactDetail(
                                                 view! {
                                                     <li><button class="link" on:click=move |_| nav.set(View::Company(company_id))>
                                                         {company.name.clone()} " " <span class="muted mono">{company.customer_number.clone()}</span>
-                                                    </button></li>
+                                                    </button>{(!company.role.is_empty()).then(|| view! { <span class="muted">{format!(" · {}", company.role)}</span> })}</li>
                                                 }
                                             }).collect_view()}
                                         </ul>
@@ -227,6 +247,7 @@ pub fn ContactForm(
     let save = form.on_submit(
         move |mut input: ContactInput| {
             input.company_ids = linked.with_untracked(|l| l.iter().map(|c| c.id).collect());
+            input.roles = linked.with_untracked(|l| l.iter().filter(|c| !c.role.trim().is_empty()).map(|c| (c.id, c.role.trim().to_owned())).collect());
             async move {
                 match id {
                     Some(id) => api::contact_update(id, &input).await,
@@ -247,6 +268,23 @@ pub fn ContactForm(
                 {form.field("Email", "email", "email", limits::EMAIL, |d| &d.email, |d, v| d.email = v)}
                 {form.field("Office phone", "office_phone", "tel", limits::PHONE, |d| &d.office_phone, |d, v| d.office_phone = v)}
                 {form.field("Mobile phone", "mobile_phone", "tel", limits::PHONE, |d| &d.mobile_phone, |d, v| d.mobile_phone = v)}
+            </div>
+            <h2>"More emails and phones"</h2>
+            <ChannelEditor draft=form.draft error=form.error/>
+            <h2>"Address"</h2>
+            <div class="grid">
+                {form.field("Street", "street", "text", limits::STREET, |d| &d.street, |d, v| d.street = v)}
+                {form.field("City", "city", "text", limits::CITY, |d| &d.city, |d, v| d.city = v)}
+                {form.field("Postcode", "postcode", "text", limits::POSTCODE, |d| &d.postcode, |d, v| d.postcode = v)}
+                {form.field("State / region", "region", "text", limits::REGION, |d| &d.region, |d, v| d.region = v)}
+                {form.field("Country", "country", "text", limits::COUNTRY, |d| &d.country, |d, v| d.country = v)}
+            </div>
+            <h2>"Consent"</h2>
+            <div class="hbox">
+                <label class="check"><input type="checkbox" id="email-consent" prop:checked=move || form.draft.with(|d| d.email_consent)
+                    on:change=move |ev| { let on = event_target_checked(&ev); form.draft.update(|d| d.email_consent = on) }/>"May receive email"</label>
+                <label class="check"><input type="checkbox" id="sms-consent" prop:checked=move || form.draft.with(|d| d.sms_consent)
+                    on:change=move |ev| { let on = event_target_checked(&ev); form.draft.update(|d| d.sms_consent = on) }/>"May receive text messages"</label>
             </div>
             <h2>"Companies"</h2>
             <CompanyPicker linked error=field_error(form.error, "company_ids")/>
@@ -282,6 +320,9 @@ fn CompanyPicker(
                     view! {
                         <li class="chip">
                             {company.name}
+                            <input class="role" placeholder="Role" aria-label="Role at this company" maxlength=limits::ROLE
+                                prop:value=company.role.clone()
+                                on:change=move |ev| { let role = event_target_value(&ev); linked.update(|l| if let Some(c) = l.iter_mut().find(|c| c.id == company_id) { c.role = role }) }/>
                             <button type="button" class="chip-x" aria-label="Remove link"
                                 on:click=move |_| linked.update(|l| l.retain(|c| c.id != company_id))>"×"</button>
                         </li>
@@ -303,6 +344,50 @@ fn CompanyPicker(
                 }).collect_view()}
             </ul>
             <p class="field-error" data-field="company_ids" role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// The contact's extra emails and phones: a row each with kind, label, value and the SMS flag.
+#[component]
+fn ChannelEditor(
+    /// The form's draft; its `channels` are edited in place.
+    draft: RwSignal<ContactInput>,
+    /// The form's error, for the per-row messages (`channels.N`).
+    error: RwSignal<Option<crm_model::ApiError>>,
+) -> impl IntoView {
+    let add = move |kind: ChannelKind| {
+        let label = if kind == ChannelKind::Email { "home" } else { "mobile" };
+        draft.update(|d| d.channels.push(Channel { kind, label: label.into(), ..Channel::default() }))
+    };
+    let rows = move || draft.with(|d| d.channels.len());
+    view! {
+        <div class="channels" id="channels">
+            {move || (0..rows()).map(|index| {
+                let get = move |f: fn(&Channel) -> String| draft.with(|d| d.channels.get(index).map(f).unwrap_or_default());
+                let is_phone = move || draft.with(|d| d.channels.get(index).is_some_and(|c| c.kind == ChannelKind::Phone));
+                let field = format!("channels.{index}");
+                view! {
+                    <div class="hbox channel">
+                        <span class="muted">{move || if is_phone() { "Phone" } else { "Email" }}</span>
+                        <select aria-label="Label" on:change=move |ev| { let label = event_target_value(&ev); draft.update(|d| if let Some(c) = d.channels.get_mut(index) { c.label = label }) }>
+                            {CHANNEL_LABELS.iter().map(|label| view! { <option value=*label selected=move || get(|c| c.label.clone()) == *label>{*label}</option> }).collect_view()}
+                        </select>
+                        <input class="grow channel-value" aria-label="Email or number" prop:value=move || get(|c| c.value.clone())
+                            on:input=move |ev| { let value = event_target_value(&ev); draft.update(|d| if let Some(c) = d.channels.get_mut(index) { c.value = value }) }/>
+                        {move || is_phone().then(|| view! {
+                            <label class="check"><input type="checkbox" prop:checked=move || draft.with(|d| d.channels.get(index).is_some_and(|c| c.sms_capable))
+                                on:change=move |ev| { let on = event_target_checked(&ev); draft.update(|d| if let Some(c) = d.channels.get_mut(index) { c.sms_capable = on }) }/>"SMS"</label>
+                        })}
+                        <button type="button" class="link" on:click=move |_| draft.update(|d| { if index < d.channels.len() { d.channels.remove(index); } })>"Remove"</button>
+                        <p class="field-error">{let field = field.clone(); move || error.with(|e| e.as_ref().and_then(|e| e.field(&field)).map(str::to_owned))}</p>
+                    </div>
+                }
+            }).collect_view()}
+            <div class="hbox">
+                <button type="button" id="add-email" on:click=move |_| add(ChannelKind::Email)>"Add email"</button>
+                <button type="button" id="add-phone" on:click=move |_| add(ChannelKind::Phone)>"Add phone"</button>
+            </div>
         </div>
     }
 }

@@ -159,7 +159,7 @@ pub fn ImportScreen() -> impl IntoView {
         })
     };
     let apply = move |_| {
-        (error.set(None), running.set(true), done.set(0));
+        (error.set(None), undone.set(None), running.set(true), done.set(0));
         watch_progress(running, done);
         spawn_local(async move {
             let outcome = api::import_apply(&path.get_untracked(), &request()).await;
