@@ -60,9 +60,22 @@ async fn create_a_company_restart_and_find_it_again() {
     app.type_into("#field-first_name", "Ada").await;
     app.type_into("#field-last_name", "Lovelace").await;
     app.wait_text(".chips", COMPANY).await;
+    app.type_into(".chip input.role", "Buyer").await;
+    // An extra phone, first with a typo the core refuses (shown on its row), then fixed.
+    app.click("#add-phone").await;
+    app.type_into(".channel-value", "555 CALL ME").await;
+    app.click("#email-consent").await;
+    app.click("#save").await;
+    app.wait_text(".channel .field-error", "Use digits").await;
+    let channel = app.wait_for(".channel-value").await;
+    channel.clear().await.unwrap();
+    channel.send_keys("+44 7700 900123").await.unwrap();
     app.click("#save").await;
     app.wait_text("#contact-name", "Ada Lovelace").await;
     app.wait_text(".links", COMPANY).await;
+    app.wait_text(".links", "Buyer").await;
+    app.wait_text("#consent", "Email only").await;
+    app.wait_text(".facts", "+44 7700 900123").await;
     app.screenshot("04-contact").await;
 
     // A user to act as sales rep, then the company's credit standing and rep through its form.
