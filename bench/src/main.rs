@@ -21,8 +21,8 @@ fn main() {
     let db = args.iter().position(|a| a == "--db").and_then(|i| args.get(i + 1)).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/bench/crm-1m.sqlite3"));
     let store = open_or_generate(&db);
     let conn = rusqlite::Connection::open(&db).expect("open the database a second time for bare SQL");
-    println!("| Measurement | p50 | p95 | bare SQL p50 | bare SQL p95 | ratio p95 |");
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!("| Measurement | p50 | p95 | bare SQL p50 | bare SQL p95 | ratio p95 | bare SQL, owned values, p95 | ratio p95 |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     let only_import = args.iter().any(|a| a == "--import");
     if !only_import {
         list_pages(&store, &conn);
@@ -61,8 +61,8 @@ fn export_bench(store: &Store, db: &std::path::Path) {
     let progress = crm_core::export::Progress { report: &mut |_| {}, cancel: &cancel };
     store.company_export(&dir.join("customers.csv"), &query, &CompanyFilter::default(), &Default::default(), progress).expect("csv export");
     let csv = start.elapsed().as_secs_f64();
-    println!("| Export of the customer list to .xlsx, {rows} rows x 19 columns (3 runs: median, best) | {p50:.0} ms | {:.0} ms | | | |", best * 1000.0);
-    println!("| Export of the same list to CSV | {:.0} ms | | | | |", csv * 1000.0);
+    println!("| Export of the customer list to .xlsx, {rows} rows x 19 columns (3 runs: median, best) | {p50:.0} ms | {:.0} ms | | | | | |", best * 1000.0);
+    println!("| Export of the same list to CSV | {:.0} ms | | | | | | |", csv * 1000.0);
     // openpyxl gets the same rows: the exported CSV, with the kinds line its script expects.
     let input = dir.join("openpyxl-input.csv");
     let text = std::fs::read_to_string(dir.join("customers.csv")).expect("read csv");
@@ -74,10 +74,10 @@ fn export_bench(store: &Store, db: &std::path::Path) {
     match python {
         Ok(out) if out.status.success() => {
             let seconds: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(f64::NAN);
-            println!("| openpyxl (write-only) on the same rows | {:.0} ms | | | | {:.0}x slower than ours |", seconds * 1000.0, seconds / (p50 / 1000.0));
+            println!("| openpyxl (write-only) on the same rows | {:.0} ms | | | | {:.0}x slower than ours | | |", seconds * 1000.0, seconds / (p50 / 1000.0));
         }
-        Ok(out) => println!("| openpyxl (write-only) on the same rows | failed: {} | | | | |", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")),
-        Err(e) => println!("| openpyxl (write-only) on the same rows | not run: {e} | | | | |"),
+        Ok(out) => println!("| openpyxl (write-only) on the same rows | failed: {} | | | | | | |", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")),
+        Err(e) => println!("| openpyxl (write-only) on the same rows | not run: {e} | | | | | | |"),
     }
 }
 
@@ -112,7 +112,7 @@ fn import_bench(store: &mut Store, db: &std::path::Path) {
     let total = start.elapsed();
     assert!(report.applied, "{:?}", report.problems.first());
     println!(
-        "| Import of 100,000 CSV rows into the 1M database (read {:.0} ms; {} created, {} duplicates skipped) | {:.0} ms | | | | |",
+        "| Import of 100,000 CSV rows into the 1M database (read {:.0} ms; {} created, {} duplicates skipped) | {:.0} ms | | | | | | |",
         read.as_secs_f64() * 1000.0,
         report.created,
         report.skipped,
@@ -171,13 +171,30 @@ fn time(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
 fn row(name: &str, core: (f64, f64), bare: Option<(f64, f64)>) {
     match bare {
         Some(bare) => println!("| {name} | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {:.2}x |", core.0, core.1, bare.0, bare.1, core.1 / bare.1),
-        None => println!("| {name} | {:.3} ms | {:.3} ms | | | |", core.0, core.1),
+        None => println!("| {name} | {:.3} ms | {:.3} ms | | | | | |", core.0, core.1),
     }
 }
 
 /// The bare statement for a page: the same SQL the core runs, read column by column, without
 /// mapping to wire types or making cursors.
-fn bare(conn: &rusqlite::Connection, sql: &str, params: &[&str]) -> impl FnMut() {
+/// Print a list-page measurement next to the bare statement, stepped through (values read in
+/// place) and with every value copied into owned Rust values (what any caller must do at least).
+fn compare(name: &str, core: (f64, f64), conn: &rusqlite::Connection, sql: &str, params: &[&str]) {
+    let stepped = time(RUNS, bare(conn, sql, params, false));
+    let owned = time(RUNS, bare(conn, sql, params, true));
+    println!(
+        "| {name} | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {:.2}x | {:.3} ms | {:.2}x |",
+        core.0,
+        core.1,
+        stepped.0,
+        stepped.1,
+        core.1 / stepped.1,
+        owned.1,
+        core.1 / owned.1
+    );
+}
+
+fn bare(conn: &rusqlite::Connection, sql: &str, params: &[&str], owned: bool) -> impl FnMut() {
     let sql = sql.to_owned();
     let params: Vec<String> = params.iter().map(|p| (*p).to_owned()).collect();
     let conn: &'static rusqlite::Connection = Box::leak(Box::new(rusqlite::Connection::open(conn.path().expect("file")).expect("open")));
@@ -186,8 +203,13 @@ fn bare(conn: &rusqlite::Connection, sql: &str, params: &[&str]) -> impl FnMut()
         let mut rows = statement.query(rusqlite::params_from_iter(params.iter())).expect("query");
         let mut n = 0;
         while let Some(row) = rows.next().expect("row") {
-            for i in 0..row.as_ref().column_count() {
-                std::hint::black_box(row.get_ref(i).expect("column"));
+            if owned {
+                let values: Vec<rusqlite::types::Value> = (0..row.as_ref().column_count()).map(|i| row.get(i).expect("column")).collect();
+                std::hint::black_box(values);
+            } else {
+                for i in 0..row.as_ref().column_count() {
+                    std::hint::black_box(row.get_ref(i).expect("column"));
+                }
             }
             n += 1;
         }
@@ -209,7 +231,7 @@ fn list_pages(store: &Store, conn: &rusqlite::Connection) {
     let query = ListQuery { sort: Some("name".into()), limit: 50, ..ListQuery::default() };
     let first = time(RUNS, || drop(store.company_list_filtered(&query, &filter).expect("page")));
     let sql = format!("SELECT {COMPANY_COLUMNS}, name COLLATE NOCASE, id FROM company WHERE region = ? COLLATE NOCASE ORDER BY name COLLATE NOCASE ASC, id ASC LIMIT 51");
-    row("Companies: state filter + sort by name, first page", first, Some(time(RUNS, bare(conn, &sql, &["TX"]))));
+    compare("Companies: state filter + sort by name, first page", first, conn, &sql, &["TX"]);
     let (name, id): (String, String) = conn
         .query_row("SELECT name, id FROM company WHERE region = 'TX' COLLATE NOCASE ORDER BY name COLLATE NOCASE, id LIMIT 1 OFFSET 10000", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .expect("a deep row");
@@ -219,25 +241,25 @@ fn list_pages(store: &Store, conn: &rusqlite::Connection) {
     assert_eq!(page.rows.len(), 50);
     let deep_time = time(RUNS, || drop(store.company_list_filtered(&deep, &filter).expect("page")));
     let sql = format!("SELECT {COMPANY_COLUMNS}, name COLLATE NOCASE, id FROM company WHERE region = ? COLLATE NOCASE AND name COLLATE NOCASE >= ?2 AND (name COLLATE NOCASE, id) > (?2, ?3) ORDER BY name COLLATE NOCASE ASC, id ASC LIMIT 51");
-    row("Companies: same, deep page (after row 10,000 of 11,141)", deep_time, Some(time(RUNS, bare(conn, &sql, &["TX", &name, &id]))));
+    compare("Companies: same, deep page (after row 10,000 of 11,141)", deep_time, conn, &sql, &["TX", &name, &id]);
 
     // Contacts by newest note, descending, and by last name deep into the million.
     let query = ListQuery { sort: Some("last_name".into()), limit: 50, ..ListQuery::default() };
     let first = time(RUNS, || drop(store.contact_list_filtered(&query, &ContactFilter::default()).expect("page")));
     let sql = format!("SELECT {CONTACT_COLUMNS}, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id FROM contact WHERE 1 ORDER BY last_name COLLATE NOCASE ASC, first_name COLLATE NOCASE ASC, id ASC LIMIT 51");
-    row("Contacts (1M): sort by last name, first page", first, Some(time(RUNS, bare(conn, &sql, &[]))));
+    compare("Contacts (1M): sort by last name, first page", first, conn, &sql, &[]);
     let (last, first_name, id): (String, String, String) = conn
         .query_row("SELECT last_name, first_name, id FROM contact ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT 1 OFFSET 600000", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("a deep row");
     let deep = ListQuery { at: PageAt::After(format!("k[{},{},{}]", string(&last), string(&first_name), string(&id))), ..query.clone() };
     let deep_time = time(RUNS, || drop(store.contact_list_filtered(&deep, &ContactFilter::default()).expect("page")));
     let sql = format!("SELECT {CONTACT_COLUMNS}, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id FROM contact WHERE 1 AND last_name COLLATE NOCASE >= ?1 AND (last_name COLLATE NOCASE, first_name COLLATE NOCASE, id) > (?1, ?2, ?3) ORDER BY last_name COLLATE NOCASE ASC, first_name COLLATE NOCASE ASC, id ASC LIMIT 51");
-    row("Contacts (1M): same, deep page (after row 600,000)", deep_time, Some(time(RUNS, bare(conn, &sql, &[&last, &first_name, &id]))));
+    compare("Contacts (1M): same, deep page (after row 600,000)", deep_time, conn, &sql, &[&last, &first_name, &id]);
 
     let by_note = ListQuery { sort: Some("newest_note_at".into()), dir: crm_model::SortDir::Desc, limit: 50, ..ListQuery::default() };
     let first = time(RUNS, || drop(store.company_list_filtered(&by_note, &CompanyFilter::default()).expect("page")));
     let sql = format!("SELECT {COMPANY_COLUMNS}, ifnull(newest_note_at, 0), id FROM company WHERE 1 ORDER BY ifnull(newest_note_at, 0) DESC, id DESC LIMIT 51");
-    row("Companies: sort by newest note, descending", first, Some(time(RUNS, bare(conn, &sql, &[]))));
+    compare("Companies: sort by newest note, descending", first, conn, &sql, &[]);
 }
 
 fn string(text: &str) -> String {

@@ -93,6 +93,7 @@ async fn create_a_company_restart_and_find_it_again() {
     app.choose("#credit_code_id", "Credit Hold").await;
     app.choose("#isr_id", "Maria Santos").await;
     app.type_into("#field-credit_limit_cents", "12,500").await;
+    app.type_into("#field-tags", "Key account, Trade show").await;
     app.type_into("#field-invoice_discount_bp", "2.5x").await;
     app.click("#save").await;
     app.wait_text(".field-error[data-field=invoice_discount_bp]", "is not a percentage").await;
@@ -104,6 +105,7 @@ async fn create_a_company_restart_and_find_it_again() {
     app.wait_text("#commercial", "12,500.00").await;
     app.wait_text("#commercial", "2.50 %").await;
     app.wait_text("#commercial", "Maria Santos").await;
+    app.wait_text("#company-tags", "Trade show").await;
 
     // A note with a type and an author lands in the timeline and in the knowledge-base search.
     app.type_into("#note-body", "Met the buyer about the spring order.\nQuote due Friday.").await;
@@ -131,7 +133,11 @@ async fn create_a_company_restart_and_find_it_again() {
     app.wait_text(".pad", "No company matches your search.").await;
     app.choose("#filter-credit", "Credit Hold").await;
     app.wait_text("#company-table tbody", COMPANY).await;
+    app.type_into("#filter-tag", "key account").await;
+    app.wait_text("#company-table tbody", COMPANY).await;
     app.screenshot("08-list").await;
+    app.type_into("#filter-tag", "x").await;
+    app.wait_text(".pad", "No company matches your search.").await;
     app.click("#clear-filters").await;
     app.wait_text(".pager", "· 1 in all").await;
 

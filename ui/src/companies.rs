@@ -137,6 +137,9 @@ fn FilterBar(
             <input id="filter-region" class="narrow" placeholder="State" aria-label="State / region"
                 prop:value=move || filter.with(|f| f.region.clone())
                 on:input=move |ev| { let region = event_target_value(&ev); set(&|f| f.region = region.clone()) }/>
+            <input id="filter-tag" class="narrow" placeholder="Tag" aria-label="Tag"
+                prop:value=move || filter.with(|f| f.tag.clone())
+                on:input=move |ev| { let tag = event_target_value(&ev); set(&|f| f.tag = tag.clone()) }/>
             {date("filter-note-from", "Newest note from", |f| f.newest_note_from.clone(), |f, d| f.newest_note_from = d)}
             {date("filter-note-to", "to", |f| f.newest_note_to.clone(), |f, d| f.newest_note_to = d)}
             <button class="ghost" id="clear-filters" on:click=move |_| {
