@@ -124,7 +124,7 @@ fn import_bench(store: &mut Store, db: &std::path::Path) {
 }
 
 
-fn open_or_generate(path: &PathBuf) -> Store {
+fn open_or_generate(path: &std::path::Path) -> Store {
     let exists = path.exists();
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).expect("create the bench folder");

@@ -51,11 +51,10 @@ impl Validator {
 
     /// `id`, when set, must name a row of `table`.
     pub fn reference(&mut self, conn: &rusqlite::Connection, field: &str, table: &str, id: Option<uuid::Uuid>, what: &str) -> Result<()> {
-        if let Some(id) = id {
-            if !crate::sql::exists(conn, table, id)? {
+        if let Some(id) = id
+            && !crate::sql::exists(conn, table, id)? {
                 self.fail(field, format!("No {what} with id {id} exists; it may have been deleted."));
             }
-        }
         Ok(())
     }
 

@@ -69,7 +69,7 @@ impl Store {
                 rusqlite::params![batch_id.to_string(), target, file_name, w.now_ms()],
             )?;
             for (done, action) in actions.into_iter().enumerate() {
-                if done as u64 % PROGRESS_EVERY == 0 {
+                if (done as u64).is_multiple_of(PROGRESS_EVERY) {
                     if cancel.load(Ordering::Relaxed) {
                         return Err(CoreError::Blocked("Import cancelled; nothing was imported.".into()));
                     }
@@ -430,27 +430,24 @@ fn existing(conn: &Connection, record: &Record, keys: &Keys, customer_number: &s
         row.map(|(id, shown)| Ok(Hit { id: Some(Uuid::parse_str(&id).map_err(|e| CoreError::Migration(e.to_string()))?), shown, reason }))
             .transpose()
     };
-    if matches!(record, Record::Company(_)) && !customer_number.is_empty() {
-        if let Some(hit) = one("customer_number = ?1", &[customer_number], "same customer number")? {
+    if matches!(record, Record::Company(_)) && !customer_number.is_empty()
+        && let Some(hit) = one("customer_number = ?1", &[customer_number], "same customer number")? {
             return Ok(Some(hit));
         }
-    }
-    if !keys.email.is_empty() {
-        if let Some(hit) = one("email = ?1 COLLATE NOCASE", &[&keys.email], "same email")? {
+    if !keys.email.is_empty()
+        && let Some(hit) = one("email = ?1 COLLATE NOCASE", &[&keys.email], "same email")? {
             return Ok(Some(hit));
         }
-    }
     for digits in &keys.phones {
         let condition = format!("id = (SELECT row_id FROM search_token WHERE entity = '{entity}' AND tier = 2 AND token = ?1 LIMIT 1)");
         if let Some(hit) = one(&condition, &[digits], "same phone number")? {
             return Ok(Some(hit));
         }
     }
-    if let Some((name, postcode)) = &keys.name_and_postcode {
-        if let Some(hit) = one("dedupe_key = ?1 AND postcode = ?2 COLLATE NOCASE", &[name, postcode], "similar name and same postcode")? {
+    if let Some((name, postcode)) = &keys.name_and_postcode
+        && let Some(hit) = one("dedupe_key = ?1 AND postcode = ?2 COLLATE NOCASE", &[name, postcode], "similar name and same postcode")? {
             return Ok(Some(hit));
         }
-    }
     Ok(None)
 }
 
