@@ -78,6 +78,14 @@ async fn create_a_company_restart_and_find_it_again() {
     app.wait_text(".facts", "+44 7700 900123").await;
     app.screenshot("04-contact").await;
 
+    // The contact list filters by state like the customer list.
+    app.click_text(".nav-item", "Contacts").await;
+    app.wait_text("#contact-table", "Lovelace").await;
+    app.type_into("#contact-filter-region", "zz").await;
+    app.wait_text(".pad", "No contacts found.").await;
+    app.click("#contact-clear-filters").await;
+    app.wait_text("#contact-table", "Lovelace").await;
+
     // A user to act as sales rep, then the company's credit standing and rep through its form.
     app.click_text(".nav-item", "Settings").await;
     app.type_into("#user-name", "Maria Santos").await;

@@ -87,8 +87,8 @@ pub async fn company_count(search: &str, filter: &CompanyFilter) -> ApiResult<Co
     call("company_count", &CountQuery { search, filter }).await
 }
 
-pub async fn contact_count(search: &str) -> ApiResult<Count> {
-    call("contact_count", &CountQuery { search, filter: &ContactFilter::default() }).await
+pub async fn contact_count(search: &str, filter: &ContactFilter) -> ApiResult<Count> {
+    call("contact_count", &CountQuery { search, filter }).await
 }
 
 #[derive(Serialize)]
@@ -125,8 +125,8 @@ pub async fn company_contacts(id: Id) -> ApiResult<Vec<ContactRow>> {
     call("company_contacts", &ById { id }).await
 }
 
-pub async fn contact_list(query: &ListQuery) -> ApiResult<Page<ContactRow>> {
-    call("contact_list", &FilteredQuery { query, filter: &ContactFilter::default() }).await
+pub async fn contact_list(query: &ListQuery, filter: &ContactFilter) -> ApiResult<Page<ContactRow>> {
+    call("contact_list", &FilteredQuery { query, filter }).await
 }
 
 pub async fn contact_get(id: Id) -> ApiResult<Contact> {
@@ -202,8 +202,8 @@ pub async fn company_export(path: &str, query: &ListQuery, filter: &CompanyFilte
     call("company_export", &ExportArgs { path, query, filter, utc_offset_minutes: utc_offset_minutes() }).await
 }
 
-pub async fn contact_export(path: &str, query: &ListQuery) -> ApiResult<u64> {
-    call("contact_export", &ExportArgs { path, query, filter: &ContactFilter::default(), utc_offset_minutes: utc_offset_minutes() }).await
+pub async fn contact_export(path: &str, query: &ListQuery, filter: &ContactFilter) -> ApiResult<u64> {
+    call("contact_export", &ExportArgs { path, query, filter, utc_offset_minutes: utc_offset_minutes() }).await
 }
 
 /// Minutes east of UTC, so exported dates are the user's calendar days.

@@ -1,6 +1,6 @@
 //! Contact screens: the list, the detail and the form with its company picker.
 
-use crm_model::{Channel, ChannelKind, CompanyRef, ContactInput, contact::CHANNEL_LABELS, ContactRow, Id, ListQuery, NoteSubject, PageAt, limits};
+use crm_model::{Channel, ChannelKind, CompanyRef, ContactFilter, ContactInput, contact::CHANNEL_LABELS, ContactRow, Id, ListQuery, NoteSubject, PageAt, limits};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
@@ -17,15 +17,31 @@ use crate::{
 pub fn ContactList() -> impl IntoView {
     let nav = use_nav();
     let query = RwSignal::new(ListQuery::default());
+    let filter = RwSignal::new(ContactFilter::default());
     let page = LocalResource::new(move || {
-        let query = query.get();
-        async move { api::contact_list(&query).await }
+        let (query, filter) = (query.get(), filter.get());
+        async move { api::contact_list(&query, &filter).await }
     });
     let search = Memo::new(move |_| query.with(|q| q.search.clone()));
     let counted = LocalResource::new(move || {
-        let search = search.get();
-        async move { api::contact_count(&search).await.ok() }
+        let (search, filter) = (search.get(), filter.get());
+        async move { api::contact_count(&search, &filter).await.ok() }
     });
+    // A filter change goes back to the first page; only a real change reloads.
+    let set = move |change: &dyn Fn(&mut ContactFilter)| {
+        let mut next = filter.get_untracked();
+        change(&mut next);
+        if next != filter.get_untracked() {
+            filter.set(next);
+            query.update(|q| q.at = PageAt::First);
+        }
+    };
+    let date = move |id: &'static str, label: &'static str, get: fn(&ContactFilter) -> Option<String>, put: fn(&mut ContactFilter, Option<String>)| view! {
+        <label class="filter-date">{label}
+            <input type="date" id=id prop:value=move || filter.with(|f| get(f).unwrap_or_default())
+                on:change=move |ev| { let day = event_target_value(&ev); set(&|f| put(f, Some(day.clone()).filter(|d| !d.is_empty()))) }/>
+        </label>
+    };
     let count = Signal::derive(move || counted.get().flatten());
     let exporting = RwSignal::new(false);
     view! {
@@ -38,8 +54,8 @@ pub fn ContactList() -> impl IntoView {
         </header>
         {move || exporting.get().then(|| view! {
             <ExportPanel list="contacts" count run=Callback::new(move |path: String| {
-                let query = query.get_untracked();
-                Box::pin(async move { api::contact_export(&path, &query).await }) as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
+                let (query, filter) = (query.get_untracked(), filter.get_untracked());
+                Box::pin(async move { api::contact_export(&path, &query, &filter).await }) as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
             })/>
         })}
         <div class="toolbar">
@@ -47,7 +63,7 @@ pub fn ContactList() -> impl IntoView {
                 type="search"
                 id="contact-search"
                 class="search"
-                placeholder="Search by name or email"
+                placeholder="Search by name, email or phone"
                 aria-label="Search contacts"
                 autofocus
                 prop:value=move || query.with(|q| q.search.clone())
@@ -56,6 +72,14 @@ pub fn ContactList() -> impl IntoView {
                     q.at = PageAt::First;
                 })
             />
+        </div>
+        <div class="filters" id="contact-filters">
+            <input id="contact-filter-region" class="narrow" placeholder="State" aria-label="State / region"
+                prop:value=move || filter.with(|f| f.region.clone())
+                on:input=move |ev| { let region = event_target_value(&ev); set(&|f| f.region = region.clone()) }/>
+            {date("contact-note-from", "Newest note from", |f| f.newest_note_from.clone(), |f, d| f.newest_note_from = d)}
+            {date("contact-note-to", "to", |f| f.newest_note_to.clone(), |f, d| f.newest_note_to = d)}
+            <button class="ghost" id="contact-clear-filters" on:click=move |_| set(&|f| *f = ContactFilter::default())>"Clear"</button>
         </div>
         <Transition fallback=|| view! { <p class="muted pad">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -70,7 +94,9 @@ pub fn ContactList() -> impl IntoView {
                                     <SortHeader label="Job title" key="job_title" query default_key="last_name"/>
                                     <th>"Companies"</th>
                                     <SortHeader label="Email" key="email" query default_key="last_name"/>
-                                    <th>"Office phone"</th>
+                                    <SortHeader label="Office phone" key="office_phone" query default_key="last_name"/>
+                                    <SortHeader label="State / region" key="region" query default_key="last_name"/>
+                                    <SortHeader label="Newest note" key="newest_note_at" query default_key="last_name"/>
                                 </tr>
                             </thead>
                             <tbody>
@@ -84,6 +110,8 @@ pub fn ContactList() -> impl IntoView {
                                             <td>{row.companies}</td>
                                             <td>{row.email}</td>
                                             <td>{row.office_phone}</td>
+                                            <td>{row.region}</td>
+                                            <td>{row.newest_note_at.as_deref().map(format::local_date).unwrap_or_default()}</td>
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -149,7 +177,7 @@ pub fn ContactDetail(
                             <div class="actions">
                                 <MergePicker keep=id
                                     search=Callback::new(|text: String| Box::pin(async move {
-                                        api::contact_list(&ListQuery { search: text, limit: 8, ..ListQuery::default() }).await
+                                        api::contact_list(&ListQuery { search: text, limit: 8, ..ListQuery::default() }, &ContactFilter::default()).await
                                             .map(|page| page.rows.into_iter().map(|r| (r.id, format!("{} · {}", format::person(&r.first_name, &r.last_name), r.email))).collect())
                                     }) as crate::components::Pending<_>)
                                     merge=Callback::new(move |remove| Box::pin(async move { api::contact_merge(id, remove).await.map(drop) }) as crate::components::Pending<_>)
