@@ -6,7 +6,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api,
     app::{View, use_nav},
-    components::{ErrorBanner, Form, IdSelect, MergePicker, Pager, SortHeader, TextField, active_users, code_choices, field_error, row_keys},
+    components::{date_filter, filter_setter, ErrorBanner, Form, IdSelect, MergePicker, Pager, SortHeader, TextField, active_users, code_choices, field_error, row_keys},
     contacts::ContactTable,
     format,
     notes::NotesCard,
@@ -107,14 +107,7 @@ fn FilterBar(
 ) -> impl IntoView {
     let lists = LocalResource::new(api::code_lists);
     // Only a real change reloads the list (the selects' effect also runs once on mount).
-    let set = move |change: &dyn Fn(&mut CompanyFilter)| {
-        let mut next = filter.get_untracked();
-        change(&mut next);
-        if next != filter.get_untracked() {
-            filter.set(next);
-            query.update(|q| q.at = PageAt::First);
-        }
-    };
+    let set = filter_setter(filter, query);
     let (isr, osr, credit) = (RwSignal::new(None), RwSignal::new(None), RwSignal::new(None));
     Effect::new(move |_| {
         let (isr, osr, credit) = (isr.get(), osr.get(), credit.get());
@@ -123,12 +116,7 @@ fn FilterBar(
     // Inactive reps stay filterable: their customers keep them until reassigned.
     let users = code_choices(lists, |l| l.users.iter().map(|u| (u.id, u.name.clone())).collect());
     let codes = code_choices(lists, |l| l.credit.iter().map(|c| (c.id, c.code.clone())).collect());
-    let date = move |id: &'static str, label: &'static str, get: fn(&CompanyFilter) -> Option<String>, put: fn(&mut CompanyFilter, Option<String>)| view! {
-        <label class="filter-date">{label}
-            <input type="date" id=id prop:value=move || filter.with(|f| get(f).unwrap_or_default())
-                on:change=move |ev| { let day = event_target_value(&ev); set(&|f| put(f, Some(day.clone()).filter(|d| !d.is_empty()))) }/>
-        </label>
-    };
+    let date = move |id, label, get, put| date_filter(filter, set, id, label, get, put);
     view! {
         <div class="filters" id="company-filters">
             <IdSelect id="filter-isr" placeholder="Any ISR" value=isr options=users/>

@@ -348,3 +348,36 @@ pub fn MergePicker(
         })}
     }
 }
+
+/// The setter a list's filter bar uses: applies a change to the filter and goes back to the
+/// first page, but only when the filter really changed (selects also fire once on mount).
+pub fn filter_setter<F: Clone + PartialEq + Send + Sync + 'static>(
+    filter: RwSignal<F>,
+    query: RwSignal<ListQuery>,
+) -> impl Fn(&dyn Fn(&mut F)) + Copy + 'static {
+    move |change: &dyn Fn(&mut F)| {
+        let mut next = filter.get_untracked();
+        change(&mut next);
+        if next != filter.get_untracked() {
+            filter.set(next);
+            query.update(|q| q.at = PageAt::First);
+        }
+    }
+}
+
+/// A labelled date input bound to one optional day (`YYYY-MM-DD`) of a list filter.
+pub fn date_filter<F: Clone + PartialEq + Send + Sync + 'static>(
+    filter: RwSignal<F>,
+    set: impl Fn(&dyn Fn(&mut F)) + Copy + 'static,
+    id: &'static str,
+    label: &'static str,
+    get: fn(&F) -> Option<String>,
+    put: fn(&mut F, Option<String>),
+) -> impl IntoView {
+    view! {
+        <label class="filter-date">{label}
+            <input type="date" id=id prop:value=move || filter.with(|f| get(f).unwrap_or_default())
+                on:change=move |ev| { let day = event_target_value(&ev); set(&|f| put(f, Some(day.clone()).filter(|d| !d.is_empty()))) }/>
+        </label>
+    }
+}

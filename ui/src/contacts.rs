@@ -8,7 +8,7 @@ use crate::{
     api,
     app::{View, use_nav},
     companies::HistoryList,
-    components::{ErrorBanner, Form, MergePicker, Pager, SortHeader, field_error, row_keys},
+    components::{date_filter, filter_setter, ErrorBanner, Form, MergePicker, Pager, SortHeader, field_error, row_keys},
     format,
     notes::NotesCard,
 };
@@ -28,20 +28,8 @@ pub fn ContactList() -> impl IntoView {
         async move { api::contact_count(&search, &filter).await.ok() }
     });
     // A filter change goes back to the first page; only a real change reloads.
-    let set = move |change: &dyn Fn(&mut ContactFilter)| {
-        let mut next = filter.get_untracked();
-        change(&mut next);
-        if next != filter.get_untracked() {
-            filter.set(next);
-            query.update(|q| q.at = PageAt::First);
-        }
-    };
-    let date = move |id: &'static str, label: &'static str, get: fn(&ContactFilter) -> Option<String>, put: fn(&mut ContactFilter, Option<String>)| view! {
-        <label class="filter-date">{label}
-            <input type="date" id=id prop:value=move || filter.with(|f| get(f).unwrap_or_default())
-                on:change=move |ev| { let day = event_target_value(&ev); set(&|f| put(f, Some(day.clone()).filter(|d| !d.is_empty()))) }/>
-        </label>
-    };
+    let set = filter_setter(filter, query);
+    let date = move |id, label, get, put| date_filter(filter, set, id, label, get, put);
     let count = Signal::derive(move || counted.get().flatten());
     let exporting = RwSignal::new(false);
     view! {
