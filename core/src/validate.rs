@@ -65,6 +65,16 @@ impl Validator {
         }
     }
 
+    /// The five fields of a postal address (companies' billing address, ship-to addresses and
+    /// contacts' addresses share them and their limits).
+    pub fn address(&mut self, street: &mut String, city: &mut String, postcode: &mut String, region: &mut String, country: &mut String) {
+        self.text("street", street, crm_model::limits::STREET);
+        self.text("city", city, crm_model::limits::CITY);
+        self.text("postcode", postcode, crm_model::limits::POSTCODE);
+        self.text("region", region, crm_model::limits::REGION);
+        self.text("country", country, crm_model::limits::COUNTRY);
+    }
+
     pub fn required(&mut self, field: &str, value: &mut String, max_chars: usize) {
         self.text(field, value, max_chars);
         if value.is_empty() {

@@ -204,8 +204,7 @@ pub fn CompanyDetail(
                     Err(error) => view! { <div class="banner error" role="alert">{error.message}</div> }.into_any(),
                     Ok(company) => {
                         let f = company.fields.clone();
-                        let address = [f.street.clone(), format!("{} {}", f.postcode, f.city).trim().to_owned(), f.region.clone(), f.country.clone()]
-                            .into_iter().filter(|line| !line.is_empty()).collect::<Vec<_>>();
+                        let address = format::address(&f.street, &f.postcode, &f.city, &f.region, &f.country);
                         view! {
                             <header class="page-head">
                                 <div>
@@ -491,7 +490,7 @@ fn ShipToCard(
                     <li>
                         <strong>{s.fields.label.clone()}</strong>
                         {s.fields.is_default.then(|| view! { <span class="chip">"Default"</span> })}
-                        <span class="muted line">{[s.fields.street.clone(), format!("{} {}", s.fields.postcode, s.fields.city).trim().to_owned(), s.fields.region.clone(), s.fields.country.clone()].into_iter().filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", ")}</span>
+                        <span class="muted line">{format::address(&s.fields.street, &s.fields.postcode, &s.fields.city, &s.fields.region, &s.fields.country).join(", ")}</span>
                         <button class="link" on:click=move |_| spawn_local(async move {
                             match api::ship_to_delete(ship_id).await { Ok(()) => on_change.run(()), Err(e) => error.set(Some(e)) }
                         })>"Remove"</button>

@@ -184,7 +184,7 @@ pub fn ContactDetail(
                                         <dt>{format!("{} ({})", if channel.kind == ChannelKind::Email { "Email" } else { "Phone" }, channel.label)}</dt>
                                         <dd>{channel.value.clone()}{channel.sms_capable.then_some(" · SMS")}</dd>
                                     }).collect_view()}
-                                    <dt>"Address"</dt><dd>{dash(&[c.street.clone(), format!("{} {}", c.postcode, c.city).trim().to_owned(), c.region.clone(), c.country.clone()].into_iter().filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", "))}</dd>
+                                    <dt>"Address"</dt><dd>{dash(&format::address(&c.street, &c.postcode, &c.city, &c.region, &c.country).join(", "))}</dd>
                                     <dt>"Consent"</dt><dd id="consent">{match (c.email_consent, c.sms_consent) {
                                         (true, true) => "Email and SMS",
                                         (true, false) => "Email only",

@@ -37,3 +37,11 @@ pub fn person(first: &str, last: &str) -> String {
         (_, true) => first.to_owned(),
     }
 }
+
+/// An address as its non-empty lines: street, "postcode city", region, country.
+pub fn address(street: &str, postcode: &str, city: &str, region: &str, country: &str) -> Vec<String> {
+    [street.to_owned(), format!("{postcode} {city}").trim().to_owned(), region.to_owned(), country.to_owned()]
+        .into_iter()
+        .filter(|line| !line.is_empty())
+        .collect()
+}

@@ -12,11 +12,7 @@ pub(crate) fn validate(conn: &rusqlite::Connection, input: &mut CompanyInput) ->
     check.phone("phone", &mut input.phone, limits::PHONE);
     check.email("email", &mut input.email, limits::EMAIL);
     check.website("website", &mut input.website, limits::WEBSITE);
-    check.text("street", &mut input.street, limits::STREET);
-    check.text("city", &mut input.city, limits::CITY);
-    check.text("postcode", &mut input.postcode, limits::POSTCODE);
-    check.text("region", &mut input.region, limits::REGION);
-    check.text("country", &mut input.country, limits::COUNTRY);
+    check.address(&mut input.street, &mut input.city, &mut input.postcode, &mut input.region, &mut input.country);
     check.text("price_code", &mut input.price_code, limits::PRICE_CODE);
     if let Some(cents) = input.credit_limit_cents {
         check.range("credit_limit_cents", cents, 0..=limits::CREDIT_LIMIT_CENTS);
@@ -130,11 +126,7 @@ impl Store {
     pub fn ship_to_save(&mut self, id: Option<Uuid>, mut input: ShipToInput) -> Result<ShipTo> {
         let mut check = Validator::default();
         check.required("label", &mut input.label, limits::LABEL);
-        check.text("street", &mut input.street, limits::STREET);
-        check.text("city", &mut input.city, limits::CITY);
-        check.text("postcode", &mut input.postcode, limits::POSTCODE);
-        check.text("region", &mut input.region, limits::REGION);
-        check.text("country", &mut input.country, limits::COUNTRY);
+        check.address(&mut input.street, &mut input.city, &mut input.postcode, &mut input.region, &mut input.country);
         check.reference(&self.conn, "company_id", "company", Some(input.company_id), "company")?;
         check.finish()?;
         let id = id.unwrap_or_else(Uuid::now_v7);

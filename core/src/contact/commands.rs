@@ -22,11 +22,7 @@ pub(crate) fn validate(input: &mut ContactInput) -> Result<()> {
     check.phone("office_phone", &mut input.office_phone, limits::PHONE);
     check.phone("mobile_phone", &mut input.mobile_phone, limits::PHONE);
     check.text("job_title", &mut input.job_title, limits::JOB_TITLE);
-    check.text("street", &mut input.street, limits::STREET);
-    check.text("city", &mut input.city, limits::CITY);
-    check.text("postcode", &mut input.postcode, limits::POSTCODE);
-    check.text("region", &mut input.region, limits::REGION);
-    check.text("country", &mut input.country, limits::COUNTRY);
+    check.address(&mut input.street, &mut input.city, &mut input.postcode, &mut input.region, &mut input.country);
     let mut seen = BTreeSet::new();
     input.company_ids.retain(|id| seen.insert(*id));
     let linked = input.company_ids.clone();
