@@ -7,15 +7,16 @@ use uuid::Uuid;
 use crate::{Result, Store, hlc, time};
 
 impl Store {
-    /// The newest `limit` changes of one row, newest first. The transaction that created the row
+    /// The newest `limit` field changes of one row, newest first (each log record's JSON patch is
+    /// read back field by field). The transaction that created the row
     /// reads as `op = "create"` and lists only the fields it filled in: the log keeps the empty
     /// and zero ones too (a replica needs every column), but "cleared phone" at creation is noise.
     pub fn history(&self, table: &str, row_id: Uuid, limit: u32) -> Result<Vec<HistoryEntry>> {
         let mut select = self.conn.prepare_cached(
-            "SELECT hlc, user_id, column_name, value, op,
-                    hlc = (SELECT min(hlc) FROM change_log WHERE table_name = ?1 AND row_id = ?2)
-             FROM change_log
-             WHERE table_name = ?1 AND row_id = ?2 ORDER BY seq DESC LIMIT ?3",
+            "SELECT c.hlc, c.user_id, field.key, field.value, c.op,
+                    c.hlc = (SELECT min(hlc) FROM change_log WHERE table_name = ?1 AND row_id = ?2)
+             FROM change_log c LEFT JOIN json_each(c.patch) field
+             WHERE c.table_name = ?1 AND c.row_id = ?2 ORDER BY c.seq DESC, field.id DESC LIMIT ?3",
         )?;
         let rows = select.query_map(rusqlite::params![table, row_id.to_string(), limit], |row| {
             let value: Value = row.get(3)?;

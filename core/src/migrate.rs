@@ -127,4 +127,46 @@ mod tests {
         let error = run(&mut conn, 2).unwrap_err();
         assert!(error.to_string().contains("newer version of the app"), "{error}");
     }
+
+    /// 0006 folds the per-column log of 0001 into one record per row write: the columns of one
+    /// row in one transaction become one JSON patch in write order, tombstones stay tombstones,
+    /// and the order of writes is kept.
+    #[test]
+    fn the_per_column_log_folds_into_one_record_per_row_write() {
+        let conn = Connection::open_in_memory().unwrap();
+        let (up_to_0005, rest) = all().split_at(5);
+        for (_, sql) in up_to_0005 {
+            conn.execute_batch(sql).unwrap();
+        }
+        let old = [
+            ("c1", "company", "r1", Some("name"), rusqlite::types::Value::Text("Acme".into()), "set", 10),
+            ("c2", "company", "r1", Some("credit_limit"), rusqlite::types::Value::Integer(5000), "set", 10),
+            ("c3", "company", "r1", Some("parent_id"), rusqlite::types::Value::Null, "set", 10),
+            ("c4", "company", "r2", Some("name"), rusqlite::types::Value::Text("Beta".into()), "set", 10),
+            ("c5", "company", "r1", Some("city"), rusqlite::types::Value::Text("Austin".into()), "set", 20),
+            ("c6", "company", "r2", None, rusqlite::types::Value::Null, "delete", 30),
+        ];
+        for (change, table, row, column, value, op, hlc) in old {
+            conn.execute(
+                "INSERT INTO change_log (change_id, table_name, row_id, column_name, value, op, hlc, device_id, user_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'dev', 'ann')",
+                params![change, table, row, column, value, op, hlc],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(rest[0].1).unwrap();
+        let mut select = conn.prepare("SELECT change_id, row_id, op, patch, hlc FROM change_log ORDER BY seq").unwrap();
+        type Record = (String, String, String, Option<String>, i64);
+        let records: Vec<Record> =
+            select.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).unwrap().map(Result::unwrap).collect();
+        let expected = [
+            ("c1", "r1", "set", Some(r#"{"name":"Acme","credit_limit":5000,"parent_id":null}"#), 10),
+            ("c4", "r2", "set", Some(r#"{"name":"Beta"}"#), 10),
+            ("c5", "r1", "set", Some(r#"{"city":"Austin"}"#), 20),
+            ("c6", "r2", "delete", None, 30),
+        ];
+        let expected: Vec<Record> =
+            expected.iter().map(|(c, r, o, p, h)| (c.to_string(), r.to_string(), o.to_string(), p.map(str::to_owned), *h)).collect();
+        assert_eq!(records, expected);
+    }
 }

@@ -44,14 +44,15 @@ pub fn is_valid_series(series: &str) -> bool {
 /// the number is given back too, so numbers have no gaps from failed writes.
 pub(crate) fn allocate(tx: &Transaction<'_>, series: &str, kind: NumberKind) -> Result<String> {
     let next: Option<i64> = tx
-        .query_row("SELECT next FROM number_counter WHERE kind = ?1", [kind.key()], |r| r.get(0))
+        .prepare_cached("SELECT next FROM number_counter WHERE kind = ?1")?
+        .query_row([kind.key()], |r| r.get(0))
         .optional()?;
     let n = next.unwrap_or(kind.first());
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO number_counter (kind, next) VALUES (?1, ?2)
          ON CONFLICT (kind) DO UPDATE SET next = excluded.next",
-        params![kind.key(), n + 1],
-    )?;
+    )?
+    .execute(params![kind.key(), n + 1])?;
     if !is_valid_series(series) {
         return Err(CoreError::Conflict(format!("the number series {series:?} of this device is not valid")));
     }

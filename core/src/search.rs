@@ -9,8 +9,8 @@
 //! order, and stops as soon as it has a page. The cost depends on the page size, not on the
 //! number of matches.
 //!
-//! Tokens are derived data. They are rebuilt by [`reindex`] whenever the write path changes a
-//! company, a contact or a contact's channels, on every replica, and are never logged.
+//! Tokens are derived data. They are rebuilt by [`reindex`] when a write transaction that changed
+//! a company, a contact or a contact's channels commits, on every replica, and are never logged.
 
 use rusqlite::{Connection, OptionalExtension};
 use unicode_normalization::UnicodeNormalization;
@@ -115,10 +115,32 @@ impl Tokens {
     }
 }
 
-/// Rebuild the tokens and dedupe key of one company or contact (`entity` is "company" or
-/// "contact"); a row that no longer exists just loses its tokens.
-pub(crate) fn reindex(conn: &Connection, entity: &'static str, id: &str) -> Result<()> {
-    conn.prepare_cached("DELETE FROM search_token WHERE row_id = ?1")?.execute([id])?;
+/// Rebuild the tokens and dedupe keys of the given companies and contacts (`entity` is "company"
+/// or "contact"); a row that no longer exists just loses its tokens.
+///
+/// The write path calls this once per transaction with every record it touched, so a record
+/// written several times is tokenised once, and a bulk import inserts its tokens in index order:
+/// a sorted run of inserts walks the B-tree leaf by leaf instead of landing on a random page of
+/// a multi-million-entry index each time.
+pub(crate) fn reindex<'a>(conn: &Connection, records: impl IntoIterator<Item = (&'static str, &'a str)>) -> Result<()> {
+    let mut all: Vec<(&'static str, i64, String, &'a str)> = Vec::new();
+    for (entity, id) in records {
+        conn.prepare_cached("DELETE FROM search_token WHERE row_id = ?1")?.execute([id])?;
+        let Some((tokens, key)) = tokens_of(conn, entity, id)? else { continue };
+        all.extend(tokens.0.into_iter().map(|(tier, token)| (entity, tier, token, id)));
+        conn.prepare_cached(&format!("UPDATE {entity} SET dedupe_key = ?2 WHERE id = ?1 AND dedupe_key <> ?2"))?.execute([id, &key])?;
+    }
+    all.sort_unstable();
+    all.dedup();
+    let mut insert = conn.prepare_cached("INSERT INTO search_token (entity, tier, token, row_id) VALUES (?1, ?2, ?3, ?4)")?;
+    for (entity, tier, token, id) in all {
+        insert.execute(rusqlite::params![entity, tier, token, id])?;
+    }
+    Ok(())
+}
+
+/// The search tokens and dedupe key of one record, `None` when the row does not exist.
+fn tokens_of(conn: &Connection, entity: &str, id: &str) -> Result<Option<(Tokens, String)>> {
     let mut tokens = Tokens::default();
     let key = match entity {
         "company" => {
@@ -126,7 +148,7 @@ pub(crate) fn reindex(conn: &Connection, entity: &'static str, id: &str) -> Resu
                 .prepare_cached("SELECT name, customer_number, email, phone FROM company WHERE id = ?1")?
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
-            let Some((name, number, email, phone)) = row else { return Ok(()) };
+            let Some((name, number, email, phone)) = row else { return Ok(None) };
             tokens.name(&name);
             tokens.other(&number);
             tokens.email(&email);
@@ -138,7 +160,7 @@ pub(crate) fn reindex(conn: &Connection, entity: &'static str, id: &str) -> Resu
                 .prepare_cached("SELECT first_name, last_name, email, office_phone, mobile_phone FROM contact WHERE id = ?1")?
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
                 .optional()?;
-            let Some((first, last, email, office, mobile)) = row else { return Ok(()) };
+            let Some((first, last, email, office, mobile)) = row else { return Ok(None) };
             tokens.name(&format!("{first} {last}"));
             // "Smith John" too, for people who search surname first.
             if !first.is_empty() && !last.is_empty() {
@@ -159,14 +181,25 @@ pub(crate) fn reindex(conn: &Connection, entity: &'static str, id: &str) -> Resu
             }
             dedupe_key(&format!("{first} {last}"))
         }
-        _ => return Ok(()),
+        _ => return Ok(None),
     };
-    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO search_token (entity, tier, token, row_id) VALUES (?1, ?2, ?3, ?4)")?;
-    for (tier, token) in tokens.0 {
-        insert.execute(rusqlite::params![entity, tier, token, id])?;
+    Ok(Some((tokens, key)))
+}
+
+/// The dedupe key of a row about to be inserted, so that the insert writes it at once instead of
+/// rewriting the row (and its dedupe index entry) when the transaction's tokens are rebuilt.
+pub(crate) fn dedupe_key_of(table: &str, columns: &crate::write::Columns) -> Option<String> {
+    let text = |name: &str| {
+        columns.iter().find(|(column, _)| *column == name).and_then(|(_, value)| match value {
+            rusqlite::types::Value::Text(text) => Some(text.as_str()),
+            _ => None,
+        })
+    };
+    match table {
+        "company" => Some(dedupe_key(text("name")?)),
+        "contact" => Some(dedupe_key(&format!("{} {}", text("first_name").unwrap_or(""), text("last_name").unwrap_or("")))),
+        _ => None,
     }
-    conn.prepare_cached(&format!("UPDATE {entity} SET dedupe_key = ?2 WHERE id = ?1 AND dedupe_key <> ?2"))?.execute([id, &key])?;
-    Ok(())
 }
 
 /// Rebuild the whole index when it was built by another version of the tokeniser (or never, as
@@ -180,8 +213,9 @@ pub(crate) fn ensure_current(conn: &mut Connection) -> Result<()> {
     tx.execute("DELETE FROM search_token", [])?;
     for entity in ["company", "contact"] {
         let ids = tx.prepare(&format!("SELECT id FROM {entity}"))?.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        for id in ids {
-            reindex(&tx, entity, &id)?;
+        // In slices, so that a million contacts never hold all their tokens in memory at once.
+        for slice in ids.chunks(50_000) {
+            reindex(&tx, slice.iter().map(|id| (entity, id.as_str())))?;
         }
     }
     crate::store::set_state(&tx, "search_index_version", INDEX_VERSION)?;

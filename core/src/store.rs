@@ -64,6 +64,10 @@ impl Store {
         conn.pragma_update(None, "cache_size", -65_536)?;
         conn.pragma_update(None, "mmap_size", 268_435_456)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // rusqlite keeps 16 prepared statements by default; one company write alone uses more
+        // (row, log, number, tags, search, import record), so the cache thrashed and every
+        // statement was compiled again for every row of an import.
+        conn.set_prepared_statement_cache_capacity(128);
         let foreign_keys: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
         if !foreign_keys {
             return Err(CoreError::Migration("this SQLite build cannot enforce foreign keys".into()));

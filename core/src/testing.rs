@@ -31,9 +31,13 @@ pub(crate) fn count(store: &Store, table: &str) -> i64 {
     store.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
 }
 
-/// The change log as `(table, column, value)` triples in write order, for compact assertions.
+/// The change log as `(table, column, value)` triples in write order, for compact assertions:
+/// each record's patch is read back column by column; a tombstone reads as `(table, None, NULL)`.
 pub(crate) fn change_log(store: &Store) -> Vec<(String, Option<String>, Value)> {
-    let mut select = store.conn.prepare("SELECT table_name, column_name, value FROM change_log ORDER BY seq").unwrap();
+    let mut select = store
+        .conn
+        .prepare("SELECT c.table_name, field.key, field.value FROM change_log c LEFT JOIN json_each(c.patch) field ORDER BY c.seq, field.id")
+        .unwrap();
     select.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().collect::<Result<_, _>>().unwrap()
 }
 
