@@ -12,19 +12,23 @@
 //! operation is a method on [`Store`] that takes and returns `crm_model` wire types and fails with
 //! a typed [`CoreError`].
 
+pub mod chart;
 pub mod codes;
 pub mod company;
 pub mod contact;
 pub mod demo;
 mod error;
+pub mod estimate;
 pub mod export;
 pub mod hlc;
 pub mod history;
 pub mod import;
+pub mod lead;
 pub mod merge;
 mod migrate;
 pub mod note;
 pub mod numbering;
+pub mod order;
 pub mod search;
 mod store;
 mod sql;

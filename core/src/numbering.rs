@@ -17,18 +17,27 @@ use crate::{CoreError, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NumberKind {
     Customer,
+    Lead,
+    Estimate,
+    Order,
 }
 
 impl NumberKind {
     fn key(self) -> &'static str {
         match self {
             NumberKind::Customer => "customer",
+            NumberKind::Lead => "lead",
+            NumberKind::Estimate => "estimate",
+            NumberKind::Order => "order",
         }
     }
 
     fn first(self) -> i64 {
         match self {
             NumberKind::Customer => 1001,
+            NumberKind::Lead => 1,
+            NumberKind::Estimate => 1,
+            NumberKind::Order => 1001,
         }
     }
 }

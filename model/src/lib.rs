@@ -8,12 +8,15 @@
 //! One module per CRM entity, each holding the input type (what a form sends), the record type
 //! (what a detail screen shows) and the row type (what a list shows).
 
+pub mod chart;
 pub mod codes;
 pub mod company;
 pub mod contact;
 pub mod error;
+pub mod estimate;
 pub mod history;
 pub mod import;
+pub mod lead;
 pub mod list;
 pub mod money;
 pub mod note;
@@ -21,9 +24,12 @@ pub mod user;
 
 pub use codes::{CodeInput, CodeKind, CodeLists, CreditBehaviour, CreditCode, CreditStanding, NoteType, OrderEntry, TermsCode};
 pub use company::{Company, CompanyFilter, CompanyInput, CompanyRow, ShipTo, ShipToInput};
+pub use chart::{ChartScope, ChartSvg, LeadChartKind};
 pub use contact::{Channel, ChannelKind, CompanyRef, Contact, ContactFilter, ContactInput, ContactRow};
 pub use error::{ApiError, ErrorKind, FieldError};
+pub use estimate::{Estimate, EstimateInput, EstimateLine, EstimateLineInput, Order, OrderRow, OrderStatus};
 pub use history::{AppInfo, HistoryEntry};
+pub use lead::{Lead, LeadCode, LeadCodeInput, LeadCodeKind, LeadCodeStats, LeadCreate, LeadFilter, LeadInput, LeadMove, LeadMoveInput, LeadRow, LeadState, Pipeline, PipelineLine, StateCounts};
 pub use list::{Count, ListQuery, Page, PageAt, SortDir};
 pub use note::{Note, NoteHit, NoteInput, NoteSubject};
 pub use user::{User, UserInput};
@@ -60,4 +66,11 @@ pub mod limits {
     pub const PAYMENT_DAYS: u32 = 3650;
     /// Largest page a list command returns; the UI shows what is visible, the core pages.
     pub const PAGE_MAX: u32 = 500;
+    pub const LEAD_TITLE: usize = 200;
+    pub const LOST_REASON: usize = 500;
+    /// Largest lead or order value, as for credit limits.
+    pub const VALUE_CENTS: i64 = 100_000_000_000_000;
+    pub const ESTIMATE_LINES: usize = 500;
+    /// Largest quantity on a line: one billion units (in thousandths).
+    pub const QUANTITY_MILLI: i64 = 1_000_000_000_000;
 }

@@ -10,6 +10,7 @@ use crate::Id;
 pub enum NoteSubject {
     Company(Id),
     Contact(Id),
+    Lead(Id),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

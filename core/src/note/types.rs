@@ -11,6 +11,7 @@ pub(super) fn subject_key(subject: NoteSubject) -> (&'static str, Uuid) {
     match subject {
         NoteSubject::Company(id) => ("company", id),
         NoteSubject::Contact(id) => ("contact", id),
+        NoteSubject::Lead(id) => ("lead", id),
     }
 }
 
@@ -21,6 +22,7 @@ pub(super) fn note_from_row(row: &Row<'_>) -> rusqlite::Result<Note> {
     let subject_id = parse_id(row.get_ref(2)?.as_str()?)?;
     let subject = match row.get_ref(1)?.as_str()? {
         "contact" => NoteSubject::Contact(subject_id),
+        "lead" => NoteSubject::Lead(subject_id),
         _ => NoteSubject::Company(subject_id),
     };
     Ok(Note {
