@@ -119,7 +119,47 @@ const TIME_SPAN_MS: i64 = 89_000_000_000;
 impl Store {
     /// Add `n_companies` demo companies with about two contacts and three notes each.
     pub fn load_demo(&mut self, seed: u64, n_companies: usize) -> Result<DemoSummary> {
-        self.generate_demo(seed, Scale::small(n_companies), &mut |_| {})
+        let summary = self.generate_demo(seed, Scale::small(n_companies), &mut |_| {})?;
+        self.generate_demo_leads(seed, n_companies, &mut |_| {})?;
+        Ok(summary)
+    }
+
+    /// Add `n_leads` demo leads spread over the existing companies, each taken along the default
+    /// workflow to a state (a third still pending, the rest developed, quoted, won or lost) with
+    /// the moves that got it there. Adds three sales reps first when there are no users.
+    pub fn generate_demo_leads(&mut self, seed: u64, n_leads: usize, progress: &mut dyn FnMut(usize)) -> Result<()> {
+        let mut rng = Rng::new(seed ^ 0x1EAD);
+        let ids = |store: &Store, sql: &str| -> Result<Vec<String>> {
+            Ok(store.conn.prepare(sql)?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+        };
+        if ids(self, "SELECT id FROM app_user")?.is_empty() {
+            self.write(|w| {
+                for (name, email) in DEMO_REPS {
+                    w.insert("app_user", Uuid::now_v7(), &[("name", text(name)), ("email", text(email)), ("active", Value::Integer(1))])?;
+                }
+                Ok(())
+            })?;
+        }
+        let users = ids(self, "SELECT id FROM app_user WHERE active = 1 ORDER BY id")?;
+        let companies = ids(self, "SELECT id FROM company ORDER BY id")?;
+        let programs = ids(self, "SELECT id FROM lead_program WHERE active = 1 ORDER BY id")?;
+        let sources = ids(self, "SELECT id FROM lead_source WHERE active = 1 ORDER BY id")?;
+        if companies.is_empty() || programs.is_empty() {
+            return Ok(());
+        }
+        let mut done = 0;
+        while done < n_leads {
+            let batch_end = (done + BATCH).min(n_leads);
+            self.write(|w| {
+                for _ in done..batch_end {
+                    demo_lead(w, &mut rng, &companies, &programs, &sources, &users)?;
+                }
+                Ok(())
+            })?;
+            done = batch_end;
+            progress(done);
+        }
+        Ok(())
     }
 
     /// Generate deterministic demo data at any scale, reporting the companies written so far.
@@ -228,6 +268,75 @@ fn demo_company(w: &mut WriteTx<'_>, rng: &mut Rng, index: usize, n_contacts: us
     }
     if let Some(newest) = newest {
         w.set_derived(crate::company::TABLE, company_id, "newest_note_at", Value::Integer(newest))?;
+    }
+    Ok(())
+}
+
+const DEMO_REPS: [(&str, &str); 3] = [("Dana Reyes", "dana@keel.example"), ("Sam Okafor", "sam@keel.example"), ("Lee Novak", "lee@keel.example")];
+const LEAD_TITLES: &[&str] = &[
+    "Replacement of the packing line", "Annual service contract", "Spare parts framework", "Second site fit-out", "Upgrade to the new controller",
+    "Pilot order", "Warehouse racking", "Safety retrofit", "Fleet renewal", "Training and support package",
+];
+
+/// One demo lead: created at a random time, then moved along the default workflow.
+fn demo_lead(w: &mut WriteTx<'_>, rng: &mut Rng, companies: &[String], programs: &[String], sources: &[String], users: &[String]) -> Result<()> {
+    use crm_model::LeadState::{Customer, Development, Inactive, Pending, Quoting};
+    let pick = |rng: &mut Rng, ids: &[String]| (!ids.is_empty()).then(|| ids[rng.below(ids.len())].clone());
+    // Where the lead ends: 35 % pending, 25 % development, 15 % quoting, 15 % won, 10 % lost.
+    let (path, probability): (&[crm_model::LeadState], i64) = match rng.below(100) {
+        0..35 => (&[], 10),
+        35..60 => (&[Development], 30),
+        60..75 => (&[Development, Quoting], 60),
+        75..90 => (&[Development, Quoting, Customer], 100),
+        _ => (&[Development, Inactive], 20),
+    };
+    let created = TIME_FROM_MS + (rng.next_u64() % TIME_SPAN_MS as u64) as i64;
+    // Expected close: within a year of 2026-09.
+    let close_month = 9 + rng.below(12);
+    let expected_close = format!("{}-{:02}-{:02}", 2026 + (close_month - 1) / 12, (close_month - 1) % 12 + 1, 1 + rng.below(28));
+    let assigned = pick(rng, users);
+    let state = path.last().copied().unwrap_or(Pending);
+    let id = Uuid::now_v7();
+    let number = w.allocate_number(NumberKind::Lead)?;
+    let optional = |id: Option<String>| id.map(Value::Text).unwrap_or(Value::Null);
+    w.insert_dated(
+        crate::lead::TABLE,
+        id,
+        created,
+        &[
+            ("lead_number", text(&number)),
+            ("company_id", text(&companies[rng.below(companies.len())])),
+            ("program_id", text(&programs[rng.below(programs.len())])),
+            ("source_id", optional(pick(rng, sources))),
+            ("title", text(rng.pick(LEAD_TITLES))),
+            ("isr_id", optional(pick(rng, users))),
+            ("osr_id", optional(assigned.clone())),
+            ("assigned_id", optional(assigned)),
+            ("probability", Value::Integer(probability)),
+            ("value_cents", Value::Integer(100_000 * (10 + rng.below(2_500)) as i64)),
+            ("expected_close", text(&expected_close)),
+            ("state", text(state.as_str())),
+            ("lost_reason", text(if state == Inactive { "Chose a cheaper supplier" } else { "" })),
+        ],
+    )?;
+    let mut from = Pending;
+    let mut at = created;
+    for &to in path {
+        at += 86_400_000 * (1 + rng.below(30)) as i64;
+        w.insert_dated(
+            "lead_move",
+            Uuid::now_v7(),
+            at,
+            &[
+                ("lead_id", text(&id.to_string())),
+                ("from_state", text(from.as_str())),
+                ("to_state", text(to.as_str())),
+                ("moved_by", text("demo")),
+                ("assigned_id", Value::Null),
+                ("reason", text(if to == Inactive { "Chose a cheaper supplier" } else { "" })),
+            ],
+        )?;
+        from = to;
     }
     Ok(())
 }

@@ -12,3 +12,8 @@ pub(crate) fn rfc3339(unix_ms: i64) -> String {
 pub(crate) fn now_ms() -> u64 {
     Utc::now().timestamp_millis().max(0) as u64
 }
+
+/// The UTC day of a timestamp, `YYYY-MM-DD`.
+pub(crate) fn day(unix_ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(unix_ms).unwrap_or_default().format("%Y-%m-%d").to_string()
+}

@@ -94,6 +94,7 @@ impl WriteTx<'_> {
             .chain(dedupe_key.map(Value::Text));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(columns))?;
+        self.after_change(table, id)?;
         self.refresh_derived(table, id)
     }
 
@@ -116,6 +117,7 @@ impl WriteTx<'_> {
         if changed.is_empty() {
             return Ok(Vec::new());
         }
+        self.before_change(table, id)?;
         let assignments = changed.iter().enumerate().map(|(i, (name, _))| format!("{name} = ?{}", i + 3)).collect::<Vec<_>>();
         let sql = format!("UPDATE {table} SET updated_at = ?2, {} WHERE id = ?1", assignments.join(", "));
         let values = [Value::Text(id.to_string()), Value::Integer(self.now_ms())]
@@ -123,6 +125,7 @@ impl WriteTx<'_> {
             .chain(changed.iter().map(|(_, value)| value.clone()));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(&changed))?;
+        self.after_change(table, id)?;
         self.refresh_derived(table, id)?;
         Ok(changed.into_iter().map(|(name, _)| name).collect())
     }
@@ -131,6 +134,7 @@ impl WriteTx<'_> {
     /// go with it on every replica, so they need no tombstones of their own.
     pub fn delete(&mut self, table: &'static str, id: Uuid) -> Result<()> {
         let owner = self.search_owner(table, id)?;
+        self.before_change(table, id)?;
         let n_deleted = self.tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id.to_string()])?;
         if n_deleted == 0 {
             return Err(CoreError::not_found(table, id));
@@ -138,7 +142,30 @@ impl WriteTx<'_> {
         if let Some(record) = owner {
             self.touched.insert(record);
         }
+        self.after_change(table, id)?;
         self.log(table, id, None)
+    }
+
+    /// Derived sums that must see a row's old values leave them here, before it changes or goes
+    /// (the weighted pipeline, see `lead::pipeline`).
+    fn before_change(&mut self, table: &'static str, id: Uuid) -> Result<()> {
+        if table == crate::lead::TABLE {
+            crate::lead::pipeline::unapply(&self.tx, &id.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// ...and take the new values here, after the row was written (or deleted).
+    fn after_change(&mut self, table: &'static str, id: Uuid) -> Result<()> {
+        if table == crate::lead::TABLE {
+            crate::lead::pipeline::apply(&self.tx, &id.to_string(), &crate::time::day(self.now_ms()))?;
+        }
+        Ok(())
+    }
+
+    /// The acting user, as recorded in the change log.
+    pub fn actor(&self) -> &str {
+        self.actor
     }
 
     /// Keep the derived search tokens and dedupe keys current: the record is rebuilt at commit.

@@ -257,3 +257,12 @@ pub struct Pipeline {
     /// `(YYYY-MM-DD, cents)`.
     pub trend: Vec<(String, i64)>,
 }
+
+/// What a move did: the lead as it is now and, when it was won, the order its estimate became
+/// (with the customer's credit warning, if any).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadMoveOutcome {
+    pub lead: Lead,
+    pub order: Option<crate::OrderRow>,
+    pub warning: Option<String>,
+}

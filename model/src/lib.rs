@@ -29,7 +29,7 @@ pub use contact::{Channel, ChannelKind, CompanyRef, Contact, ContactFilter, Cont
 pub use error::{ApiError, ErrorKind, FieldError};
 pub use estimate::{Estimate, EstimateInput, EstimateLine, EstimateLineInput, Order, OrderRow, OrderStatus};
 pub use history::{AppInfo, HistoryEntry};
-pub use lead::{Lead, LeadCode, LeadCodeInput, LeadCodeKind, LeadCodeStats, LeadCreate, LeadFilter, LeadInput, LeadMove, LeadMoveInput, LeadRow, LeadState, Pipeline, PipelineLine, StateCounts};
+pub use lead::{Lead, LeadCode, LeadCodeInput, LeadCodeKind, LeadCodeStats, LeadCreate, LeadFilter, LeadInput, LeadMove, LeadMoveInput, LeadMoveOutcome, LeadRow, LeadState, Pipeline, PipelineLine, StateCounts};
 pub use list::{Count, ListQuery, Page, PageAt, SortDir};
 pub use note::{Note, NoteHit, NoteInput, NoteSubject};
 pub use user::{User, UserInput};

@@ -18,6 +18,15 @@ pub fn format_cents(cents: i64) -> String {
     format!("{sign}{}.{:02}", group_thousands(cents / 100), cents % 100)
 }
 
+/// A quantity as typed, `"1.5"` → `1500` thousandths. Empty text is `None`.
+pub fn parse_milli(text: &str) -> Result<Option<i64>, String> {
+    let cleaned: String = text.trim().chars().filter(|c| *c != ',' && *c != ' ').collect();
+    if cleaned.is_empty() {
+        return Ok(None);
+    }
+    parse_fixed(&cleaned, 3).map(Some).ok_or_else(|| format!("{:?} is not a quantity like 2 or 1.5.", text.trim()))
+}
+
 /// `"2.5"` (percent) → `250` basis points.
 pub fn parse_percent_bp(text: &str) -> Result<u32, String> {
     let cleaned = text.trim().trim_end_matches('%').trim();

@@ -14,6 +14,10 @@ use crm_model::{
     ApiError, AppInfo, CodeInput, CodeKind, CodeLists, Company, CompanyFilter, CompanyInput, CompanyRow, Contact, ContactFilter, ContactInput, ContactRow, Count,
     HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, ShipTo, ShipToInput, User, UserInput,
 };
+use crm_model::{
+    ChartScope, ChartSvg, Estimate, EstimateInput, Lead, LeadChartKind, LeadCode, LeadCodeInput, LeadCodeKind, LeadCodeStats, LeadCreate, LeadFilter, LeadInput,
+    LeadMoveInput, LeadMoveOutcome, LeadRow, LeadState, Order, OrderRow, Pipeline,
+};
 use tauri::State;
 
 type Reply<T> = Result<T, ApiError>;
@@ -265,8 +269,15 @@ pub(crate) async fn export_default_path(list: String, format: String) -> Reply<S
         .and_then(|d| d.document_dir().map(Path::to_path_buf))
         .or_else(|| dirs.as_ref().map(|d| d.home_dir().to_path_buf()))
         .unwrap_or_default();
-    let list = if list == "contacts" { "contacts" } else { "customers" };
-    let format = if format == "csv" { "csv" } else { "xlsx" };
+    // Only known names reach the file system: a list, or a chart saved as an image.
+    let list = match list.as_str() {
+        "contacts" | "leads" | "chart" => list.as_str(),
+        _ => "customers",
+    };
+    let format = match format.as_str() {
+        "csv" | "png" => format.as_str(),
+        _ => "xlsx",
+    };
     Ok(folder.join(format!("{list}-{}.{format}", chrono::Local::now().format("%Y-%m-%d"))).display().to_string())
 }
 
@@ -366,4 +377,128 @@ pub(crate) async fn company_merge(state: State<'_, AppState>, keep_id: Id, remov
 #[tauri::command]
 pub(crate) async fn contact_merge(state: State<'_, AppState>, keep_id: Id, remove_id: Id) -> Reply<Contact> {
     state.with(|store| store.contact_merge(keep_id, remove_id))
+}
+
+// Leads and the pipeline.
+
+#[tauri::command]
+pub(crate) async fn lead_create(state: State<'_, AppState>, request: LeadCreate) -> Reply<Lead> {
+    state.with(|store| store.lead_create(request))
+}
+
+#[tauri::command]
+pub(crate) async fn lead_get(state: State<'_, AppState>, id: Id) -> Reply<Lead> {
+    state.with(|store| store.lead_get(id))
+}
+
+#[tauri::command]
+pub(crate) async fn lead_update(state: State<'_, AppState>, id: Id, input: LeadInput) -> Reply<Lead> {
+    state.with(|store| store.lead_update(id, input))
+}
+
+#[tauri::command]
+pub(crate) async fn lead_move(state: State<'_, AppState>, id: Id, input: LeadMoveInput) -> Reply<LeadMoveOutcome> {
+    state.with(|store| store.lead_move(id, input))
+}
+
+#[tauri::command]
+pub(crate) async fn lead_list(state: State<'_, AppState>, query: ListQuery, filter: Option<LeadFilter>) -> Reply<Page<LeadRow>> {
+    state.with(|store| store.lead_list(&query, &filter.unwrap_or_default()))
+}
+
+#[tauri::command]
+pub(crate) async fn lead_count(state: State<'_, AppState>, search: String, filter: Option<LeadFilter>) -> Reply<Count> {
+    state.with(|store| store.lead_count(&search, &filter.unwrap_or_default()))
+}
+
+#[tauri::command]
+pub(crate) async fn lead_export(
+    state: State<'_, AppState>,
+    job: State<'_, SharedJob>,
+    path: String,
+    query: ListQuery,
+    filter: LeadFilter,
+    utc_offset_minutes: i32,
+) -> Reply<u64> {
+    run_export(&state, &job, move |store, progress| {
+        store.lead_export(Path::new(&path), &query, &filter, &export_options(utc_offset_minutes, "Leads"), progress)
+    })
+    .await
+}
+
+#[tauri::command]
+pub(crate) async fn lead_transitions(state: State<'_, AppState>) -> Reply<Vec<(LeadState, LeadState)>> {
+    state.with(|store| store.lead_transitions())
+}
+
+#[tauri::command]
+pub(crate) async fn lead_transition_set(state: State<'_, AppState>, from: LeadState, to: LeadState, allowed: bool) -> Reply<Vec<(LeadState, LeadState)>> {
+    state.with(|store| store.lead_transition_set(from, to, allowed))
+}
+
+#[tauri::command]
+pub(crate) async fn lead_codes(state: State<'_, AppState>, kind: LeadCodeKind) -> Reply<Vec<LeadCode>> {
+    state.with(|store| store.lead_codes(kind))
+}
+
+#[tauri::command]
+pub(crate) async fn lead_code_save(state: State<'_, AppState>, kind: LeadCodeKind, id: Option<Id>, input: LeadCodeInput) -> Reply<LeadCode> {
+    state.with(|store| store.lead_code_save(kind, id, input))
+}
+
+#[tauri::command]
+pub(crate) async fn lead_code_stats(state: State<'_, AppState>, kind: LeadCodeKind, id: Id) -> Reply<LeadCodeStats> {
+    state.with(|store| store.lead_code_stats(kind, id))
+}
+
+#[tauri::command]
+pub(crate) async fn pipeline(state: State<'_, AppState>) -> Reply<Pipeline> {
+    state.with(|store| store.pipeline())
+}
+
+#[tauri::command]
+pub(crate) async fn lead_chart(state: State<'_, AppState>, kind: LeadChartKind, scope: ChartScope) -> Reply<ChartSvg> {
+    state.with(|store| store.lead_chart(kind, scope))
+}
+
+#[tauri::command]
+pub(crate) async fn lead_chart_png(state: State<'_, AppState>, kind: LeadChartKind, scope: ChartScope, path: String) -> Reply<()> {
+    state.with(|store| store.lead_chart_png(kind, scope, Path::new(&path)))
+}
+
+// Estimates and orders.
+
+#[tauri::command]
+pub(crate) async fn estimates_of_lead(state: State<'_, AppState>, lead_id: Id) -> Reply<Vec<Estimate>> {
+    state.with(|store| store.estimates_of_lead(lead_id))
+}
+
+#[tauri::command]
+pub(crate) async fn estimate_save(state: State<'_, AppState>, lead_id: Id, id: Option<Id>, input: EstimateInput) -> Reply<Estimate> {
+    state.with(|store| store.estimate_save(lead_id, id, input))
+}
+
+#[tauri::command]
+pub(crate) async fn estimate_choose(state: State<'_, AppState>, id: Id) -> Reply<Estimate> {
+    state.with(|store| store.estimate_choose(id))
+}
+
+#[tauri::command]
+pub(crate) async fn estimate_delete(state: State<'_, AppState>, id: Id) -> Reply<()> {
+    state.with(|store| store.estimate_delete(id))
+}
+
+#[tauri::command]
+pub(crate) async fn order_get(state: State<'_, AppState>, id: Id) -> Reply<Order> {
+    state.with(|store| store.order_get(id))
+}
+
+#[tauri::command]
+pub(crate) async fn orders_of_company(state: State<'_, AppState>, company_id: Id) -> Reply<Vec<OrderRow>> {
+    state.with(|store| store.orders_of_company(company_id))
+}
+
+#[tauri::command]
+pub(crate) async fn order_approve(state: State<'_, AppState>, id: Id) -> Reply<Order> {
+    state.with(|store| store.order_approve(id))
 }

@@ -6,6 +6,10 @@ use crm_model::{
     ErrorKind, HistoryEntry, Id, ListQuery, Note, NoteHit, NoteInput, NoteSubject, Page, User, UserInput,
 };
 use crm_model::import::{ImportPreview, ImportReport, ImportRequest, ImportTarget};
+use crm_model::{
+    ChartScope, ChartSvg, Estimate, EstimateInput, Lead, LeadChartKind, LeadCode, LeadCodeInput, LeadCodeKind, LeadCodeStats, LeadCreate, LeadFilter, LeadInput,
+    LeadMoveInput, LeadMoveOutcome, LeadRow, LeadState, Order, OrderRow, Pipeline,
+};
 use serde::{Serialize, de::DeserializeOwned};
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -283,4 +287,142 @@ pub async fn company_merge(keep_id: Id, remove_id: Id) -> ApiResult<Company> {
 
 pub async fn contact_merge(keep_id: Id, remove_id: Id) -> ApiResult<Contact> {
     call("contact_merge", &MergeArgs { keep_id, remove_id }).await
+}
+
+// Leads and the pipeline.
+
+#[derive(Serialize)]
+struct CreateLead<'a> {
+    request: &'a LeadCreate,
+}
+
+pub async fn lead_create(request: &LeadCreate) -> ApiResult<Lead> {
+    call("lead_create", &CreateLead { request }).await
+}
+
+pub async fn lead_get(id: Id) -> ApiResult<Lead> {
+    call("lead_get", &ById { id }).await
+}
+
+pub async fn lead_update(id: Id, input: &LeadInput) -> ApiResult<Lead> {
+    call("lead_update", &Update { id, input }).await
+}
+
+pub async fn lead_move(id: Id, input: &LeadMoveInput) -> ApiResult<LeadMoveOutcome> {
+    call("lead_move", &Update { id, input }).await
+}
+
+pub async fn lead_list(query: &ListQuery, filter: &LeadFilter) -> ApiResult<Page<LeadRow>> {
+    call("lead_list", &FilteredQuery { query, filter }).await
+}
+
+pub async fn lead_count(search: &str, filter: &LeadFilter) -> ApiResult<Count> {
+    call("lead_count", &CountQuery { search, filter }).await
+}
+
+pub async fn lead_export(path: &str, query: &ListQuery, filter: &LeadFilter) -> ApiResult<u64> {
+    call("lead_export", &ExportArgs { path, query, filter, utc_offset_minutes: utc_offset_minutes() }).await
+}
+
+pub async fn lead_transitions() -> ApiResult<Vec<(LeadState, LeadState)>> {
+    call("lead_transitions", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+struct SetTransition {
+    from: LeadState,
+    to: LeadState,
+    allowed: bool,
+}
+
+pub async fn lead_transition_set(from: LeadState, to: LeadState, allowed: bool) -> ApiResult<Vec<(LeadState, LeadState)>> {
+    call("lead_transition_set", &SetTransition { from, to, allowed }).await
+}
+
+#[derive(Serialize)]
+struct ByKind {
+    kind: LeadCodeKind,
+}
+#[derive(Serialize)]
+struct SaveLeadCode<'a> {
+    kind: LeadCodeKind,
+    id: Option<Id>,
+    input: &'a LeadCodeInput,
+}
+#[derive(Serialize)]
+struct KindAndId {
+    kind: LeadCodeKind,
+    id: Id,
+}
+
+pub async fn lead_codes(kind: LeadCodeKind) -> ApiResult<Vec<LeadCode>> {
+    call("lead_codes", &ByKind { kind }).await
+}
+
+pub async fn lead_code_save(kind: LeadCodeKind, id: Option<Id>, input: &LeadCodeInput) -> ApiResult<LeadCode> {
+    call("lead_code_save", &SaveLeadCode { kind, id, input }).await
+}
+
+pub async fn lead_code_stats(kind: LeadCodeKind, id: Id) -> ApiResult<LeadCodeStats> {
+    call("lead_code_stats", &KindAndId { kind, id }).await
+}
+
+pub async fn pipeline() -> ApiResult<Pipeline> {
+    call("pipeline", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+struct ChartArgs<'a> {
+    kind: LeadChartKind,
+    scope: ChartScope,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+}
+
+pub async fn lead_chart(kind: LeadChartKind, scope: ChartScope) -> ApiResult<ChartSvg> {
+    call("lead_chart", &ChartArgs { kind, scope, path: None }).await
+}
+
+pub async fn lead_chart_png(kind: LeadChartKind, scope: ChartScope, path: &str) -> ApiResult<()> {
+    call("lead_chart_png", &ChartArgs { kind, scope, path: Some(path) }).await
+}
+
+// Estimates and orders.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ByLead {
+    lead_id: Id,
+}
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SaveEstimate<'a> {
+    lead_id: Id,
+    id: Option<Id>,
+    input: &'a EstimateInput,
+}
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ByCompany {
+    company_id: Id,
+}
+
+pub async fn estimates_of_lead(lead_id: Id) -> ApiResult<Vec<Estimate>> {
+    call("estimates_of_lead", &ByLead { lead_id }).await
+}
+
+pub async fn estimate_save(lead_id: Id, id: Option<Id>, input: &EstimateInput) -> ApiResult<Estimate> {
+    call("estimate_save", &SaveEstimate { lead_id, id, input }).await
+}
+
+pub async fn estimate_choose(id: Id) -> ApiResult<Estimate> {
+    call("estimate_choose", &ById { id }).await
+}
+
+pub async fn orders_of_company(company_id: Id) -> ApiResult<Vec<OrderRow>> {
+    call("orders_of_company", &ByCompany { company_id }).await
+}
+
+pub async fn order_approve(id: Id) -> ApiResult<Order> {
+    call("order_approve", &ById { id }).await
 }

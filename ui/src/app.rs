@@ -1,9 +1,9 @@
 //! The shell: a sidebar with the modules and the current view beside it.
 
-use crm_model::Id;
+use crm_model::{Id, LeadCodeKind};
 use leptos::prelude::*;
 
-use crate::{api, companies, contacts, notes, settings, transfer};
+use crate::{api, companies, contacts, leads, notes, settings, transfer};
 
 /// What the main area shows. Held in a context signal: navigating is setting it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,18 @@ pub enum View {
     /// A new contact, optionally already linked to a company.
     NewContact(Option<Id>),
     EditContact(Id),
+    /// The lead list.
+    Leads,
+    /// A lead's worksheet.
+    Lead(Id),
+    /// The pipeline board: leads in columns by state.
+    Board,
+    /// The weighted pipeline, its breakdowns and graphs.
+    Pipeline,
+    /// The lead programs or sources.
+    LeadCodes(LeadCodeKind),
+    /// One program's or source's stats and graphs.
+    LeadCode(LeadCodeKind, Id),
     /// Full-text search over every note.
     Notes,
     /// CSV and Excel import of companies and contacts.
@@ -31,6 +43,8 @@ impl View {
         match self {
             View::Companies | View::Company(_) | View::NewCompany | View::EditCompany(_) => Section::Companies,
             View::Contacts | View::Contact(_) | View::NewContact(_) | View::EditContact(_) => Section::Contacts,
+            View::Leads | View::Lead(_) | View::Board => Section::Leads,
+            View::Pipeline | View::LeadCodes(_) | View::LeadCode(..) => Section::Pipeline,
             View::Notes => Section::Notes,
             View::Import => Section::Import,
             View::Settings => Section::Settings,
@@ -42,6 +56,8 @@ impl View {
 enum Section {
     Companies,
     Contacts,
+    Leads,
+    Pipeline,
     Notes,
     Import,
     Settings,
@@ -69,6 +85,12 @@ pub fn App() -> impl IntoView {
                     View::Contact(id) => view! { <contacts::ContactDetail id/> }.into_any(),
                     View::NewContact(company) => view! { <contacts::ContactForm id=None company/> }.into_any(),
                     View::EditContact(id) => view! { <contacts::ContactForm id=Some(id) company=None/> }.into_any(),
+                    View::Leads => leads::LeadList().into_any(),
+                    View::Lead(id) => view! { <leads::LeadDetail id/> }.into_any(),
+                    View::Board => leads::Board().into_any(),
+                    View::Pipeline => leads::PipelineDashboard().into_any(),
+                    View::LeadCodes(kind) => view! { <leads::LeadCodes kind/> }.into_any(),
+                    View::LeadCode(kind, id) => view! { <leads::LeadCodeScreen kind id/> }.into_any(),
                     View::Notes => notes::NoteSearch().into_any(),
                     View::Import => transfer::ImportScreen().into_any(),
                     View::Settings => settings::Settings().into_any(),
@@ -99,6 +121,8 @@ fn Sidebar() -> impl IntoView {
             <div class="brand"><img src="icon.png" alt="" width="28" height="28"/><span>"Keel CRM"</span></div>
             {item("Companies", Section::Companies, View::Companies)}
             {item("Contacts", Section::Contacts, View::Contacts)}
+            {item("Leads", Section::Leads, View::Leads)}
+            {item("Pipeline", Section::Pipeline, View::Pipeline)}
             {item("Notes", Section::Notes, View::Notes)}
             {item("Import", Section::Import, View::Import)}
             {item("Settings", Section::Settings, View::Settings)}

@@ -278,9 +278,9 @@ pub fn CompanyDetail(
                                 <ShipToCard company_id=id ship_tos=company.ship_tos.clone() on_change=Callback::new(move |_| record.refetch())/>
                                 <NotesCard subject=NoteSubject::Company(id) on_added=Callback::new(move |_| record.refetch())/>
                                 // The 360° screen's places for the records later releases add.
-                                <section class="card" id="leads-card"><h2>"Leads"</h2><p class="muted">"No leads for this customer yet."</p></section>
+                                <crate::leads::CompanyLeads company_id=id/>
                                 <section class="card" id="tasks-card"><h2>"Tasks"</h2><p class="muted">"No open tasks."</p></section>
-                                <section class="card" id="orders-card"><h2>"Orders"</h2><p class="muted">"No orders yet."</p></section>
+                                <crate::leads::CompanyOrders company_id=id/>
                                 <section class="card wide">
                                     <h2>"History"</h2>
                                     {move || history.get().map(|result| match result {

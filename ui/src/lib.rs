@@ -2,7 +2,7 @@
 //!
 //! - `api.rs` is the only place that talks to Tauri: one typed async function per command.
 //! - `app.rs` is the shell: navigation and the current view.
-//! - One module per CRM entity (`companies.rs`, `contacts.rs`) with its list, detail and form.
+//! - One module per CRM entity (`companies.rs`, `contacts.rs`, `leads.rs`) with its list, detail and form.
 //! - `components.rs` holds the small pieces every screen shares (fields, sortable headers, pager).
 //!
 //! Architecture invariant: this crate depends on `crm-model` only. It never sees SQL or the store.
@@ -13,6 +13,7 @@ pub mod companies;
 pub mod components;
 pub mod contacts;
 pub mod format;
+pub mod leads;
 pub mod notes;
 pub mod settings;
 pub mod transfer;

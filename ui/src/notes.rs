@@ -105,6 +105,7 @@ pub fn NoteSearch() -> impl IntoView {
                         let target = match hit.note.subject {
                             NoteSubject::Company(id) => View::Company(id),
                             NoteSubject::Contact(id) => View::Contact(id),
+                            NoteSubject::Lead(id) => View::Lead(id),
                         };
                         view! {
                             <li class="hit" tabindex="0" on:click=move |_| nav.set(target) on:keydown=move |ev| crate::components::row_keys(&ev)>

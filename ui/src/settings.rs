@@ -1,4 +1,5 @@
-//! Settings: the app's users and the editable code lists (terms codes, credit codes, note types).
+//! Settings: the app's users, the editable code lists (terms codes, credit codes, note types) and
+//! the lead workflow.
 
 use crm_model::{ApiError, CodeInput, CodeKind, CodeLists, CreditBehaviour, Id, UserInput};
 use leptos::{prelude::*, task::spawn_local};
@@ -20,6 +21,7 @@ pub fn Settings() -> impl IntoView {
                     <CodeList kind=CodeKind::Credit title="Credit codes" lists=l.clone() on_change=Callback::new(move |_| lists.refetch()) error/>
                     <CodeList kind=CodeKind::Terms title="Terms codes" lists=l.clone() on_change=Callback::new(move |_| lists.refetch()) error/>
                     <CodeList kind=CodeKind::NoteType title="Note types" lists=l on_change=Callback::new(move |_| lists.refetch()) error/>
+                    <crate::leads::WorkflowEditor/>
                 </div>
             }.into_any(),
         })}

@@ -2,7 +2,7 @@ use crm_model::{Company, CompanyInput, CreditBehaviour, OrderEntry, ShipTo, Ship
 use rusqlite::{OptionalExtension, types::Value};
 use uuid::Uuid;
 
-use super::types::{TABLE, columns};
+use super::types::{SELECT_COMPANY, TABLE, columns, company_from_row};
 use crate::{CoreError, Result, Store, numbering::NumberKind, validate::Validator, write::WriteTx};
 
 /// Normalise (trim) and check a company form. Every failing field is reported.
@@ -168,24 +168,30 @@ fn ship_to_columns(input: &ShipToInput) -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// The credit rule that order entry calls before it accepts an order for a customer (the seed's
+/// credit codes): Credit Hold refuses (an error of kind `blocked`), New Account needs approval,
+/// Past Due warns, Current (or no code) goes ahead. Takes a connection so that order code can run
+/// it inside its write transaction (`w.tx()`).
+pub(crate) fn order_entry(conn: &rusqlite::Connection, company_id: Uuid) -> Result<OrderEntry> {
+    let company = crate::sql::get_by_id(conn, &format!("{SELECT_COMPANY} WHERE c.id = ?1"), TABLE, company_id, company_from_row)?;
+    let name = &company.fields.name;
+    Ok(match company.credit.map(|c| (c.behaviour, c.code)) {
+        None | Some((CreditBehaviour::Normal, _)) => OrderEntry::Allowed,
+        Some((CreditBehaviour::Approval, code)) => {
+            OrderEntry::NeedsApproval(format!("{name} has credit code {code}: the order waits for approval."))
+        }
+        Some((CreditBehaviour::Warn, code)) => {
+            OrderEntry::AllowedWithWarning(format!("{name} has credit code {code}: check the unresolved balance before confirming."))
+        }
+        Some((CreditBehaviour::Block, code)) => {
+            return Err(CoreError::Blocked(format!("{name} is on {code}: order entry is blocked until the credit code changes.")));
+        }
+    })
+}
+
 impl Store {
-    /// The credit rule that order entry calls before it accepts an order for a customer (the
-    /// seed's credit codes): Credit Hold refuses (an error of kind `blocked`), New Account needs
-    /// approval, Past Due warns, Current (or no code) goes ahead.
+    /// The credit rule for one customer; see [`order_entry`].
     pub fn order_entry_check(&self, company_id: Uuid) -> Result<OrderEntry> {
-        let company = self.company_get(company_id)?;
-        let name = &company.fields.name;
-        Ok(match company.credit.map(|c| (c.behaviour, c.code)) {
-            None | Some((CreditBehaviour::Normal, _)) => OrderEntry::Allowed,
-            Some((CreditBehaviour::Approval, code)) => {
-                OrderEntry::NeedsApproval(format!("{name} has credit code {code}: the order waits for approval."))
-            }
-            Some((CreditBehaviour::Warn, code)) => {
-                OrderEntry::AllowedWithWarning(format!("{name} has credit code {code}: check the unresolved balance before confirming."))
-            }
-            Some((CreditBehaviour::Block, code)) => {
-                return Err(CoreError::Blocked(format!("{name} is on {code}: order entry is blocked until the credit code changes.")));
-            }
-        })
+        order_entry(&self.conn, company_id)
     }
 }

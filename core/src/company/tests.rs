@@ -31,7 +31,8 @@ fn create_trims_input_and_numbers_customers_one_by_one() {
 #[test]
 fn every_validation_rule_rejects_and_saves_nothing() {
     let long = |n: usize| "x".repeat(n);
-    let cases: Vec<(&str, Box<dyn Fn(&mut CompanyInput)>)> = vec![
+    type Case = (&'static str, Box<dyn Fn(&mut CompanyInput)>);
+    let cases: Vec<Case> = vec![
         ("name", Box::new(|c| c.name = String::new())),
         ("name", Box::new(|c| c.name = "   ".into())),
         ("name", Box::new(move |c| c.name = long(limits::NAME + 1))),

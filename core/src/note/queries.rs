@@ -27,6 +27,7 @@ impl Store {
             "SELECT n.id, n.subject_table, n.subject_id, n.body, t.name, u.name, n.created_at,
                     CASE n.subject_table
                         WHEN 'company' THEN (SELECT name FROM company WHERE id = n.subject_id)
+                        WHEN 'lead' THEN (SELECT 'Lead ' || l.lead_number || ' · ' || c.name FROM lead l JOIN company c ON c.id = l.company_id WHERE l.id = n.subject_id)
                         ELSE (SELECT trim(first_name || ' ' || last_name) FROM contact WHERE id = n.subject_id)
                     END,
                     snippet(note_fts, 0, '[', ']', '…', 12)
