@@ -252,5 +252,89 @@ async fn create_a_company_restart_and_find_it_again() {
     app.wait_text(".pager", "· 60 in all").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.screenshot("10-demo").await;
+    lead_to_order(&app).await;
     app.quit().await;
+}
+
+/// A lead from a customer's screen, across the board (dragged where the workflow allows, refused
+/// where it does not), a graph that changes, then won: its estimate becomes the customer's order.
+async fn lead_to_order(app: &App) {
+    app.click("#company-table tbody tr:first-child td.strong").await;
+    let customer = app.wait_for("#company-name").await.text().await.unwrap();
+    app.choose("#new-lead-program", "Service contracts").await;
+    app.click("#create-lead").await;
+    app.wait_text("#lead-title", "Lead A61").await;
+    app.wait_text("#lead-title", "Pending qualification").await;
+    let value = app.wait_for("#lead-value").await;
+    value.clear().await.unwrap();
+    value.send_keys("12,000").await.unwrap();
+    let probability = app.wait_for("#lead-probability").await;
+    probability.clear().await.unwrap();
+    probability.send_keys("150").await.unwrap();
+    app.click("#lead-save").await;
+    app.wait_text(".field-error[data-field=probability]", "between 0 and 100").await;
+    probability.clear().await.unwrap();
+    probability.send_keys("40").await.unwrap();
+    app.click("#lead-save").await;
+    app.wait_text("#lead-form", "weighted $4,800.00").await;
+    // An estimate: two presses at 3,000.00 with 10 % off, 8 % tax.
+    app.click("#new-estimate summary").await;
+    app.type_into("#estimate-title", "Two presses").await;
+    app.type_into("#estimate-tax", "8").await;
+    app.type_into(".line-description", "Press PX-200").await;
+    app.type_into(".line-quantity", "2").await;
+    app.type_into(".line-price", "3000").await;
+    app.type_into(".line-discount", "10").await;
+    app.click("#estimate-save").await;
+    app.wait_text("#estimate-table", "$5,832.00").await;
+    app.screenshot("14-lead-worksheet").await;
+
+    // The graph of leads by state, before and after the lead moves on the board.
+    let chart = "figure[data-chart=ByState] .svg";
+    app.click_text(".nav-item", "Pipeline").await;
+    app.wait_text("#pipeline-by-state", "Pending qualification").await;
+    let before = app.wait_for(chart).await.html(true).await.unwrap();
+    app.click_text(".nav-item", "Leads").await;
+    app.click("#open-board").await;
+    let card = ".lead-card[data-lead=A61]";
+    app.wait_for(&format!(".column[data-state=pending] {card}")).await;
+    // Dragged to quoting: not allowed from pending, so it stays; to development: moves.
+    let drag = |to: &str| {
+        format!(
+            "const dt = new DataTransfer();
+             document.querySelector('{card}').dispatchEvent(new DragEvent('dragstart', {{bubbles: true, dataTransfer: dt}}));
+             const column = document.querySelector('.column[data-state={to}]');
+             for (const kind of ['dragover', 'drop']) column.dispatchEvent(new DragEvent(kind, {{bubbles: true, cancelable: true, dataTransfer: dt}}));"
+        )
+    };
+    app.client.execute(&drag("quoting"), vec![]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.wait_for(&format!(".column[data-state=pending] {card}")).await;
+    app.client.execute(&drag("development"), vec![]).await.unwrap();
+    app.wait_for(&format!(".column[data-state=development] {card}")).await;
+    // From the keyboard: the card's "Move to" menu.
+    app.choose(&format!("{card} .move-to"), "Quoting").await;
+    app.wait_for(&format!(".column[data-state=quoting] {card}")).await;
+    app.screenshot("15-board").await;
+    app.click_text(".nav-item", "Pipeline").await;
+    app.wait_text("#pipeline-by-state", "Quoting").await;
+    let started = std::time::Instant::now();
+    while app.wait_for(chart).await.html(true).await.unwrap() == before {
+        assert!(started.elapsed() < Duration::from_secs(10), "the leads-by-state graph never changed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.screenshot("16-pipeline").await;
+
+    // Won from the worksheet: the estimate becomes an open order on the customer's screen.
+    app.click_text(".nav-item", "Leads").await;
+    app.click("#lead-table tr[data-lead=A61] td.strong").await;
+    app.click("button.move[data-to=customer]").await;
+    app.wait_text("#move-outcome", "Order A1001 created (Open), total $5,832.00").await;
+    app.wait_text("#lead-title", "Customer (won)").await;
+    app.wait_text("#lead-moves", "Quoting → Customer (won)").await;
+    app.screenshot("17-won").await;
+    app.click_text(".page-head a", &customer).await;
+    app.wait_text("#orders-card", "A1001").await;
+    app.wait_text("#orders-card", "from lead A61").await;
+    app.wait_text("#leads-card", "A61").await;
 }

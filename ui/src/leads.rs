@@ -147,8 +147,9 @@ pub fn LeadList() -> impl IntoView {
 
 fn lead_row(row: LeadRow, nav: RwSignal<View>) -> impl IntoView {
     let id = row.id;
+    let number = row.lead_number.clone();
     view! {
-        <tr class="row" tabindex="0" on:click=move |_| nav.set(View::Lead(id)) on:keydown=move |ev| row_keys(&ev)>
+        <tr class="row" tabindex="0" data-lead=number on:click=move |_| nav.set(View::Lead(id)) on:keydown=move |ev| row_keys(&ev)>
             <td class="strong">{row.lead_number}</td>
             <td>{row.company_name}</td>
             <td>{row.title}</td>
@@ -265,6 +266,9 @@ pub fn LeadDetail(id: Id) -> impl IntoView {
     let value_text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
+    // What the last move did (an order made, a credit warning). Kept here, above the worksheet
+    // that re-renders after the move.
+    let outcome = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(Ok(lead)) = lead.get() {
             value_text.set(money::format_cents(lead.fields.value_cents));
@@ -369,7 +373,7 @@ pub fn LeadDetail(id: Id) -> impl IntoView {
                             {move || saved.get().then(|| view! { <p class="ok" role="status">"Saved."</p> })}
                             <div class="actions"><button type="submit" class="primary" id="lead-save">"Update"</button></div>
                         </form>
-                        <MoveCard lead=current.clone() on_moved=Callback::new(move |_| lead.refetch())/>
+                        <MoveCard lead=current.clone() outcome on_moved=Callback::new(move |_| lead.refetch())/>
                         <EstimatesCard lead_id=id closed=!current.state.is_open()/>
                         <section class="card wide">
                             <NotesCard subject=NoteSubject::Lead(id) on_added=Callback::new(move |_| lead.refetch())/>
@@ -384,13 +388,12 @@ pub fn LeadDetail(id: Id) -> impl IntoView {
 /// The workflow part of the worksheet: the allowed moves as buttons, whom to hand the lead to,
 /// and the moves so far.
 #[component]
-fn MoveCard(lead: crm_model::Lead, on_moved: Callback<()>) -> impl IntoView {
+fn MoveCard(lead: crm_model::Lead, outcome: RwSignal<Option<String>>, on_moved: Callback<()>) -> impl IntoView {
     let lists = LocalResource::new(api::code_lists);
     let users = code_choices(lists, active_users);
     let assign_to = RwSignal::new(None::<Id>);
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let outcome = RwSignal::new(None::<String>);
     let id = lead.id;
     let go = move |to: LeadState| {
         let input = LeadMoveInput { to, assign_to: assign_to.get_untracked(), reason: reason.get_untracked() };

@@ -217,7 +217,7 @@ fn draw_vertical<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Char
             let across = if chart.series.len() == 1 { 1.0 } else { bar };
             for (series_idx, series) in chart.series.iter().enumerate() {
                 let fill = colour(chart.colour_of(series_idx)).filled();
-                let bars = series.values.iter().enumerate().map(|(category_idx, value)| {
+                let bars = series.values.iter().take(n_categories).enumerate().map(|(category_idx, value)| {
                     let x0 = category_idx as f64 + (1.0 - group) / 2.0 + series_idx as f64 * bar;
                     value_labels.push((unit.format(*value), (*value).max(0), x0 + bar / 2.0, across));
                     Rectangle::new([(at(x0), 0), (at(x0 + bar), (*value).max(0))], fill)
@@ -240,10 +240,11 @@ fn draw_vertical<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Char
             }
             value_labels.extend(tops.iter().enumerate().map(|(category_idx, total)| (unit.format(*total), *total, category_idx as f64 + 0.5, 1.0)));
         }
+        // A funnel never comes here (`draw_funnel`); drawn as a line it would still read.
         ChartKind::Line | ChartKind::Funnel => {
             for (series_idx, series) in chart.series.iter().enumerate() {
                 let line_colour = colour(chart.colour_of(series_idx));
-                let points: Vec<(i64, i64)> = series.values.iter().enumerate().map(|(category_idx, value)| (at(category_idx as f64 + 0.5), *value)).collect();
+                let points: Vec<(i64, i64)> = series.values.iter().take(n_categories).enumerate().map(|(category_idx, value)| (at(category_idx as f64 + 0.5), *value)).collect();
                 plot.draw_series(LineSeries::new(points.clone(), line_colour.stroke_width(layout.px(3.0) as u32)))?;
                 plot.draw_series(points.iter().map(|point| Circle::new(*point, layout.px(4.5), line_colour.filled())))?;
                 value_labels.extend(points.iter().enumerate().map(|(category_idx, (_, value))| (unit.format(*value), *value, category_idx as f64 + 0.5, 1.0)));

@@ -8,12 +8,13 @@
 //! state and the pipeline by month for all leads read the kept-current `pipeline_sum` rows (a
 //! handful of rows, whatever the number of leads). Two charts cannot: `pipeline_sum` does not
 //! split months by program or source, so a scoped pipeline-by-month chart sums that program's
-//! (or source's) open leads through the `lead_by_program` / `lead_by_source` index; and the win
-//! rate counts `lead_move` rows through `lead_move_closed` (covering for all leads, joined to
-//! `lead` for a scope). Both grow with the leads they cover.
+//! (or source's) open leads through the `lead_by_program` / `lead_by_source` index (100 to 400 ms
+//! at a million leads); and the win rate counts the closing moves of its 12 months (see
+//! [`win_rate`]). Both grow with the leads they cover.
 
 use std::path::Path;
 
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crm_model::{ChartScope, ChartSvg, LeadChartKind, LeadState};
 use rusqlite::{Connection, OptionalExtension};
 
@@ -57,7 +58,8 @@ pub(crate) fn lead_chart_data(conn: &Connection, kind: LeadChartKind, scope: Cha
         }
         LeadChartKind::Funnel => {
             // A stage counts the leads there now or further along the workflow (pending <
-            // development < quoting < customer): every customer once passed through quoting.
+            // development < quoting < customer): in the seeded workflow a lead reaches customer
+            // only from quoting, and quoting only from development.
             // Inactive leads are left out, wherever they stopped, because the state does not say
             // how far they got. So this is a snapshot of where today's leads stand, not a history
             // of moves; `lead_move` would give one, at the cost of reading every move.
@@ -124,12 +126,12 @@ fn sum_key(scope: ChartScope) -> (&'static str, String) {
     }
 }
 
-/// The bound values of a scoped query: the program's or source's id as `?1`, or none.
-fn scope_params(scope: ChartScope) -> rusqlite::ParamsFromIter<Option<String>> {
-    rusqlite::params_from_iter(match scope {
+/// The program's or source's id, which scoped queries bind; none for all leads.
+fn scope_id(scope: ChartScope) -> Option<String> {
+    match scope {
         ChartScope::All => None,
         ChartScope::Program(id) | ChartScope::Source(id) => Some(id.to_string()),
-    })
+    }
 }
 
 /// The number of leads in each state, in `LeadState::ALL` order, from the kept-current sums.
@@ -164,7 +166,7 @@ fn pipeline_by_month(conn: &Connection, scope: ChartScope) -> Result<(Vec<String
     };
     let mut select = conn.prepare_cached(&sql)?;
     let rows: Vec<(String, LeadState, i64)> =
-        select.query_map(scope_params(scope), |r| Ok((r.get(0)?, state_at(r, 1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+        select.query_map(rusqlite::params_from_iter(scope_id(scope)), |r| Ok((r.get(0)?, state_at(r, 1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
 
     let mut months: Vec<&str> = rows.iter().map(|(month, _, _)| month.as_str()).collect();
     months.sort_by_key(|month| (month.is_empty(), *month));
@@ -185,24 +187,64 @@ fn pipeline_by_month(conn: &Connection, scope: ChartScope) -> Result<(Vec<String
 /// Won ÷ (won + lost) in basis points for each of the last 12 months (UTC) in which a lead was
 /// won or lost, oldest first. A move to customer is a win, a move to inactive a loss; a lead
 /// reopened and closed again counts each time it closed.
+///
+/// Why not one GROUP BY over the closing moves: at a million leads that formats and groups every
+/// close ever made (200 ms for 400k closes). Instead this walks back month by month along the
+/// `lead_move_closed (to_state, created_at)` index: the newest close before the cursor gives the
+/// next month that has data, and two range counts give its wins and losses, so the cost is the
+/// closes of those 12 months only (a few ms for all leads). With a program or source, each of
+/// those closes is checked against its lead, which costs about 100 ms a year of closes at a
+/// million leads.
 fn win_rate(conn: &Connection, scope: ChartScope) -> Result<(Vec<String>, Vec<i64>)> {
-    let scope_filter = match scope {
-        ChartScope::All => "1",
-        ChartScope::Program(_) => "m.lead_id IN (SELECT id FROM lead WHERE program_id = ?1)",
-        ChartScope::Source(_) => "m.lead_id IN (SELECT id FROM lead WHERE source_id = ?1)",
+    // ?1 the state, ?2..?3 the time range, ?4 the program or source.
+    let (join, filter) = match scope {
+        ChartScope::All => ("", ""),
+        ChartScope::Program(_) => ("JOIN lead l ON l.id = m.lead_id", "AND l.program_id = ?4"),
+        ChartScope::Source(_) => ("JOIN lead l ON l.id = m.lead_id", "AND l.source_id = ?4"),
     };
-    let sql = format!(
-        "SELECT strftime('%Y-%m', m.created_at / 1000, 'unixepoch') AS month,
-                sum(m.to_state = 'customer'), sum(m.to_state = 'inactive')
-         FROM lead_move m
-         WHERE m.to_state IN ('customer', 'inactive') AND {scope_filter}
-         GROUP BY month ORDER BY month DESC LIMIT 12"
-    );
-    let mut select = conn.prepare_cached(&sql)?;
-    let mut months: Vec<(String, i64, i64)> = select.query_map(scope_params(scope), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    let range = format!("FROM lead_move m {join} WHERE m.to_state = ?1 AND m.created_at >= ?2 AND m.created_at < ?3 {filter}");
+    let mut newest = conn.prepare_cached(&format!("SELECT m.created_at {range} ORDER BY m.created_at DESC LIMIT 1"))?;
+    let mut count = conn.prepare_cached(&format!("SELECT count(*) {range}"))?;
+    let params = |state: LeadState, from: i64, until: i64| {
+        let values: Vec<rusqlite::types::Value> = vec![state.as_str().to_owned().into(), from.into(), until.into()];
+        rusqlite::params_from_iter(values.into_iter().chain(scope_id(scope).map(Into::into)))
+    };
+    let mut newest_close_before = |until: i64| -> Result<Option<i64>> {
+        let mut found = None;
+        for state in [LeadState::Customer, LeadState::Inactive] {
+            let at: Option<i64> = newest.query_row(params(state, i64::MIN, until), |r| r.get(0)).optional()?;
+            found = found.max(at);
+        }
+        Ok(found)
+    };
+
+    let mut months: Vec<(String, i64, i64)> = Vec::new();
+    let mut cursor = newest_close_before(i64::MAX)?;
+    while let Some(at) = cursor
+        && months.len() < 12
+    {
+        let (key, start, end) = month_of(at);
+        let won: i64 = count.query_row(params(LeadState::Customer, start, end), |r| r.get(0))?;
+        let lost: i64 = count.query_row(params(LeadState::Inactive, start, end), |r| r.get(0))?;
+        months.push((key, won, lost));
+        cursor = newest_close_before(start)?;
+    }
     months.reverse();
-    let rates = months.iter().map(|(_, won, lost)| (won * 10_000 + (won + lost) / 2) / (won + lost)).collect();
+    // The cursor stood on a close in every month listed, so won + lost is never zero.
+    let rates = months.iter().map(|(_, won, lost)| (won * 10_000 + (won + lost) / 2) / (won + lost).max(1)).collect();
     Ok((months.iter().map(|(month, _, _)| month_label(month)).collect(), rates))
+}
+
+/// The UTC month of a Unix-milliseconds time: `YYYY-MM`, its first millisecond and the first of
+/// the next month.
+fn month_of(at_ms: i64) -> (String, i64, i64) {
+    let at = DateTime::<Utc>::from_timestamp_millis(at_ms).unwrap_or_default();
+    let (year, month) = (at.year(), at.month());
+    let first_ms = |year: i32, month: u32| {
+        NaiveDate::from_ymd_opt(year, month, 1).and_then(|day| day.and_hms_opt(0, 0, 0)).map_or(i64::MAX, |start| start.and_utc().timestamp_millis())
+    };
+    let next = if month == 12 { first_ms(year + 1, 1) } else { first_ms(year, month + 1) };
+    (format!("{year:04}-{month:02}"), first_ms(year, month), next)
 }
 
 /// "2026-03" → "Mar 2026"; "" → "No date". Anything else is shown as it is.
@@ -492,6 +534,22 @@ Feb 2026 |  100.00%
         assert_eq!(chart.categories.len(), 12);
         assert!(!chart.categories.contains(&"Jun 2025".to_owned()));
         assert!(chart.series[0].values.iter().all(|rate| *rate == 6_667));
+    }
+
+    #[test]
+    fn months_are_utc_calendar_months() {
+        let check = |at: &str, expected: (&str, &str, &str)| {
+            let ms = chrono::DateTime::parse_from_rfc3339(at).unwrap().timestamp_millis();
+            let (key, start, end) = super::month_of(ms);
+            let day = |ms: i64| crate::time::rfc3339(ms);
+            assert_eq!((key.as_str(), day(start).as_str(), day(end).as_str()), expected, "{at}");
+        };
+        check("2026-01-31T23:59:59.999Z", ("2026-01", "2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z"));
+        check("2026-02-01T00:00:00.000Z", ("2026-02", "2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"));
+        check("2025-12-15T08:00:00-06:00", ("2025-12", "2025-12-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z"));
+        // Late evening in Texas is already the next month in UTC.
+        check("2026-03-31T20:00:00-06:00", ("2026-04", "2026-04-01T00:00:00.000Z", "2026-05-01T00:00:00.000Z"));
+        assert_eq!([super::month_label("2026-03"), super::month_label(""), super::month_label("2026-13")], ["Mar 2026", "No date", "2026-13"]);
     }
 
     #[test]
