@@ -1,4 +1,4 @@
-//! `cargo run --release -p crm-bench [-- --db PATH]`: the customer-list benchmarks of the README.
+//! `cargo run --release -p crm-bench [-- --db PATH] [--lists | --import | --leads]`: the benchmarks of the README.
 //!
 //! Builds (once, then reuses) a database of 100,000 companies, 1,000,000 contacts and 2,000,000
 //! notes with the deterministic demo generator, then measures what a user waits for: a list page
@@ -23,6 +23,11 @@ fn main() {
     let conn = rusqlite::Connection::open(&db).expect("open the database a second time for bare SQL");
     println!("| Measurement | p50 | p95 | bare SQL p50 | bare SQL p95 | ratio p95 | bare SQL, owned values, p95 | ratio p95 |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    if args.iter().any(|a| a == "--leads") {
+        let mut store = store;
+        leads_bench(&mut store, &conn);
+        return;
+    }
     let only_import = args.iter().any(|a| a == "--import");
     if !only_import {
         list_pages(&store, &conn);
@@ -123,6 +128,62 @@ fn import_bench(store: &mut Store, db: &std::path::Path) {
     eprintln!("(undo of the benchmark import took {:.1} s)", undo.elapsed().as_secs_f64());
 }
 
+
+/// The lead columns the core's list reads (`lead/types.rs`), for the bare statement.
+const LEAD_COLUMNS: &str = "lead.id, lead.lead_number, lead.title, lead.company_id,
+    (SELECT name FROM company WHERE id = lead.company_id), (SELECT region FROM company WHERE id = lead.company_id),
+    lead.state, (SELECT name FROM lead_program WHERE id = lead.program_id), (SELECT name FROM lead_source WHERE id = lead.source_id),
+    (SELECT name FROM app_user WHERE id = lead.isr_id), (SELECT name FROM app_user WHERE id = lead.osr_id),
+    (SELECT name FROM app_user WHERE id = lead.assigned_id), lead.probability, lead.value_cents, lead.expected_close,
+    lead.newest_note_at";
+
+/// `--leads`: the pipeline issue's numbers at a million leads (generated once into the same
+/// database): the weighted pipeline, a lead list page against its bare statement, and charts.
+fn leads_bench(store: &mut Store, conn: &rusqlite::Connection) {
+    use crm_model::{ChartScope, LeadChartKind, LeadFilter, SortDir};
+    const LEADS: usize = 1_000_000;
+    let have: i64 = conn.query_row("SELECT count(*) FROM lead", [], |r| r.get(0)).expect("count leads");
+    if (have as usize) < LEADS {
+        eprintln!("Generating {} leads (once; later runs reuse them)...", LEADS - have as usize);
+        let start = Instant::now();
+        store
+            .generate_demo_leads(2026, LEADS - have as usize, &mut |done| {
+                if done % 100_000 == 0 {
+                    eprintln!("  {done} leads, {:.0} s", start.elapsed().as_secs_f64());
+                }
+            })
+            .expect("generate leads");
+        eprintln!("Generated in {:.0} s.", start.elapsed().as_secs_f64());
+    }
+    row("Weighted pipeline (1M leads): total, by state, rep, program, source and month, with trend", time(RUNS, || drop(store.pipeline().expect("pipeline"))), None);
+
+    let open = LeadFilter { open: Some(true), ..LeadFilter::default() };
+    let query = ListQuery { sort: Some("value_cents".into()), dir: SortDir::Desc, limit: 50, ..ListQuery::default() };
+    let first = time(RUNS, || drop(store.lead_list(&query, &open).expect("page")));
+    let sql = format!(
+        "SELECT {LEAD_COLUMNS}, value_cents, id FROM lead WHERE +lead.state IN ('pending', 'development', 'quoting') ORDER BY value_cents DESC, id DESC LIMIT 51"
+    );
+    compare("Leads (1M): open, sort by value descending, first page", first, conn, &sql, &[]);
+    let program = "00000000-0000-7000-8000-000000000402";
+    let by_program = LeadFilter { program_id: Some(program.parse().expect("id")), ..LeadFilter::default() };
+    let query = ListQuery { sort: Some("lead_number".into()), limit: 50, ..ListQuery::default() };
+    let first = time(RUNS, || drop(store.lead_list(&query, &by_program).expect("page")));
+    let sql = format!(
+        "SELECT {LEAD_COLUMNS}, length(lead_number), lead_number, id FROM lead WHERE +lead.program_id = ? ORDER BY length(lead_number) ASC, lead_number ASC, id ASC LIMIT 51"
+    );
+    compare("Leads (1M): one program, sort by lead number, first page", first, conn, &sql, &[program]);
+
+    for (kind, scope, name) in [
+        (LeadChartKind::ByState, ChartScope::All, "leads by state, all leads"),
+        (LeadChartKind::Funnel, ChartScope::Program(program.parse().expect("id")), "funnel, one program"),
+        (LeadChartKind::PipelineByMonth, ChartScope::All, "weighted pipeline by month, all leads"),
+        (LeadChartKind::PipelineByMonth, ChartScope::Program(program.parse().expect("id")), "weighted pipeline by month, one program"),
+        (LeadChartKind::WinRate, ChartScope::All, "win rate by month, all leads"),
+        (LeadChartKind::WinRate, ChartScope::Program(program.parse().expect("id")), "win rate by month, one program"),
+    ] {
+        row(&format!("Chart to SVG with its query (1M leads): {name}"), time(50, || drop(store.lead_chart(kind, scope).expect("chart"))), None);
+    }
+}
 
 fn open_or_generate(path: &std::path::Path) -> Store {
     let exists = path.exists();

@@ -313,7 +313,8 @@ fn demo_lead(w: &mut WriteTx<'_>, rng: &mut Rng, companies: &[String], programs:
             ("osr_id", optional(assigned.clone())),
             ("assigned_id", optional(assigned)),
             ("probability", Value::Integer(probability)),
-            ("value_cents", Value::Integer(100_000 * (10 + rng.below(2_500)) as i64)),
+            // $1,000 to $251,000 in whole hundreds.
+            ("value_cents", Value::Integer(10_000 * (10 + rng.below(2_500)) as i64)),
             ("expected_close", text(&expected_close)),
             ("state", text(state.as_str())),
             ("lost_reason", text(if state == Inactive { "Chose a cheaper supplier" } else { "" })),

@@ -74,6 +74,7 @@ impl Store {
         }
         migrate::run(&mut conn, time::now_ms() as i64)?;
         crate::search::ensure_current(&mut conn)?;
+        crate::lead::pipeline::ensure_current(&mut conn)?;
 
         let device_id = match get_state::<String>(&conn, "device_id")? {
             Some(text) => Uuid::parse_str(&text).map_err(|e| CoreError::Migration(format!("stored device id: {e}")))?,

@@ -87,6 +87,10 @@ impl WriteTx<'_> {
             "INSERT INTO {table} (id, created_at, updated_at, {}) VALUES (?1, ?2, ?3, {placeholders})",
             names.join(", ")
         );
+        let lead = self.pipeline_lead(table, id, Some(columns))?;
+        if let Some(lead) = &lead {
+            crate::lead::pipeline::unapply(&self.tx, lead)?;
+        }
         let now = Value::Integer(created_ms);
         let values = [Value::Text(id.to_string()), now.clone(), now]
             .into_iter()
@@ -94,7 +98,9 @@ impl WriteTx<'_> {
             .chain(dedupe_key.map(Value::Text));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(columns))?;
-        self.after_change(table, id)?;
+        if let Some(lead) = &lead {
+            self.pipeline_apply(lead)?;
+        }
         self.refresh_derived(table, id)
     }
 
@@ -117,7 +123,10 @@ impl WriteTx<'_> {
         if changed.is_empty() {
             return Ok(Vec::new());
         }
-        self.before_change(table, id)?;
+        let lead = self.pipeline_lead(table, id, None)?;
+        if let Some(lead) = &lead {
+            crate::lead::pipeline::unapply(&self.tx, lead)?;
+        }
         let assignments = changed.iter().enumerate().map(|(i, (name, _))| format!("{name} = ?{}", i + 3)).collect::<Vec<_>>();
         let sql = format!("UPDATE {table} SET updated_at = ?2, {} WHERE id = ?1", assignments.join(", "));
         let values = [Value::Text(id.to_string()), Value::Integer(self.now_ms())]
@@ -125,7 +134,9 @@ impl WriteTx<'_> {
             .chain(changed.iter().map(|(_, value)| value.clone()));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(&changed))?;
-        self.after_change(table, id)?;
+        if let Some(lead) = &lead {
+            self.pipeline_apply(lead)?;
+        }
         self.refresh_derived(table, id)?;
         Ok(changed.into_iter().map(|(name, _)| name).collect())
     }
@@ -134,7 +145,10 @@ impl WriteTx<'_> {
     /// go with it on every replica, so they need no tombstones of their own.
     pub fn delete(&mut self, table: &'static str, id: Uuid) -> Result<()> {
         let owner = self.search_owner(table, id)?;
-        self.before_change(table, id)?;
+        let lead = self.pipeline_lead(table, id, None)?;
+        if let Some(lead) = &lead {
+            crate::lead::pipeline::unapply(&self.tx, lead)?;
+        }
         let n_deleted = self.tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id.to_string()])?;
         if n_deleted == 0 {
             return Err(CoreError::not_found(table, id));
@@ -142,25 +156,28 @@ impl WriteTx<'_> {
         if let Some(record) = owner {
             self.touched.insert(record);
         }
-        self.after_change(table, id)?;
+        if let Some(lead) = &lead {
+            self.pipeline_apply(lead)?;
+        }
         self.log(table, id, None)
     }
 
-    /// Derived sums that must see a row's old values leave them here, before it changes or goes
-    /// (the weighted pipeline, see `lead::pipeline`).
-    fn before_change(&mut self, table: &'static str, id: Uuid) -> Result<()> {
-        if table == crate::lead::TABLE {
-            crate::lead::pipeline::unapply(&self.tx, &id.to_string())?;
-        }
-        Ok(())
+    /// The lead whose weighted-pipeline sums a write to `table` changes: the lead itself, or the
+    /// lead of a move (its closes are counted). The write takes the lead out of the sums before
+    /// the row changes and puts it back after (see `lead::pipeline`).
+    fn pipeline_lead(&self, table: &'static str, id: Uuid, columns: Option<&Columns>) -> Result<Option<String>> {
+        Ok(match table {
+            "lead" => Some(id.to_string()),
+            "lead_move" => match columns.and_then(|c| c.iter().find(|(name, _)| *name == "lead_id")) {
+                Some((_, Value::Text(lead))) => Some(lead.clone()),
+                _ => self.tx.prepare_cached("SELECT lead_id FROM lead_move WHERE id = ?1")?.query_row([id.to_string()], |r| r.get(0)).optional()?,
+            },
+            _ => None,
+        })
     }
 
-    /// ...and take the new values here, after the row was written (or deleted).
-    fn after_change(&mut self, table: &'static str, id: Uuid) -> Result<()> {
-        if table == crate::lead::TABLE {
-            crate::lead::pipeline::apply(&self.tx, &id.to_string(), &crate::time::day(self.now_ms()))?;
-        }
-        Ok(())
+    fn pipeline_apply(&self, lead: &str) -> Result<()> {
+        crate::lead::pipeline::apply(&self.tx, lead, &crate::time::day(self.now_ms()))
     }
 
     /// The acting user, as recorded in the change log.

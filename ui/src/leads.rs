@@ -28,6 +28,11 @@ fn money(cents: i64) -> String {
     format!("${}", money::format_cents(cents))
 }
 
+/// Whole dollars, rounded half up, for totals people compare rather than book.
+fn dollars(cents: i64) -> String {
+    format!("${}", money::group_thousands(((cents + 50) / 100).max(0) as u64))
+}
+
 fn state_badge(state: LeadState) -> impl IntoView {
     view! { <span class=format!("badge state-{}", state.as_str())>{state.label()}</span> }
 }
@@ -375,9 +380,9 @@ pub fn LeadDetail(id: Id) -> impl IntoView {
                         </form>
                         <MoveCard lead=current.clone() outcome on_moved=Callback::new(move |_| lead.refetch())/>
                         <EstimatesCard lead_id=id closed=!current.state.is_open()/>
-                        <section class="card wide">
+                        <div class="span-all">
                             <NotesCard subject=NoteSubject::Lead(id) on_added=Callback::new(move |_| lead.refetch())/>
-                        </section>
+                        </div>
                     </div>
                 }.into_any()
             }
@@ -503,7 +508,7 @@ fn EstimatesCard(lead_id: Id, closed: bool) -> impl IntoView {
                                 <tr>
                                     <td class="strong">{format!("Estimate {}", e.estimate_number)}</td>
                                     <td>{e.title.clone()}</td>
-                                    <td class="num">{format!("{} lines", e.lines.len())}</td>
+                                    <td class="num">{match e.lines.len() { 1 => "1 line".to_owned(), n => format!("{n} lines") }}</td>
                                     <td class="num">{money(e.total_cents)}</td>
                                     <td>{if e.chosen {
                                         view! { <span class="badge state-customer">"Becomes the order"</span> }.into_any()
@@ -523,8 +528,8 @@ fn EstimatesCard(lead_id: Id, closed: bool) -> impl IntoView {
                 <details id="new-estimate">
                     <summary>"New estimate"</summary>
                     <div class="hbox">
-                        <input id="estimate-title" placeholder="Title" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
-                        <input id="estimate-tax" class="narrow" placeholder="Tax %" prop:value=move || tax.get() on:input=move |ev| tax.set(event_target_value(&ev))/>
+                        <label class="grow">"Title "<input id="estimate-title" placeholder="Option A" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/></label>
+                        <label>"Tax % "<input id="estimate-tax" class="narrow" placeholder="0" prop:value=move || tax.get() on:input=move |ev| tax.set(event_target_value(&ev))/></label>
                     </div>
                     <table class="list compact lines">
                         <thead><tr><th>"Product or description"</th><th>"Qty"</th><th>"Unit price"</th><th>"Discount %"</th></tr></thead>
@@ -647,7 +652,7 @@ pub fn Board() -> impl IntoView {
                             >
                                 <a href="#" class="strong" on:click=move |ev| { ev.prevent_default(); nav.set(View::Lead(id)) }>{format!("{} · {}", row.lead_number, row.company_name)}</a>
                                 <p class="muted small">{row.title.clone()}</p>
-                                <p>{money(row.value_cents)}<span class="muted">{format!(" × {} %", row.probability)}</span></p>
+                                <p>{dollars(row.value_cents)}<span class="muted">{format!(" · {} %", row.probability)}</span></p>
                                 {(!targets.is_empty()).then(|| view! {
                                     <select class="move-to" aria-label="Move to" on:change=move |ev| {
                                         if let Some(to) = LeadState::parse(&event_target_value(&ev)) { move_lead(id, to) }
@@ -731,7 +736,7 @@ fn pipeline_table(title: &'static str, id: &'static str, lines: Vec<PipelineLine
                 <thead><tr><th></th><th class="num">"Leads"</th><th class="num">"Value"</th><th class="num">"Weighted"</th></tr></thead>
                 <tbody>
                     {lines.into_iter().map(|l| view! {
-                        <tr><td>{l.label}</td><td class="num">{l.leads}</td><td class="num">{money(l.value_cents)}</td><td class="num">{money(l.weighted_cents)}</td></tr>
+                        <tr><td>{l.label}</td><td class="num">{l.leads}</td><td class="num">{dollars(l.value_cents)}</td><td class="num">{dollars(l.weighted_cents)}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>
@@ -763,11 +768,15 @@ pub fn PipelineDashboard() -> impl IntoView {
                     <div class="cards">
                         <section class="card" id="pipeline-total">
                             <h2>"Weighted pipeline"</h2>
-                            <p class="big" id="pipeline-weighted">{money(p.weighted_cents)}</p>
-                            <p class="muted">{format!("{} open leads worth {}", p.open_leads, money(p.value_cents))}</p>
-                            <p class=change_class>
-                                {format!("{}{} over the last {} days with changes", if change >= 0 { "+" } else { "−" }, money(change.abs()), p.trend.len())}
-                            </p>
+                            <p class="big" id="pipeline-weighted">{dollars(p.weighted_cents)}</p>
+                            <p class="muted">{format!("{} open leads worth {}", p.open_leads, dollars(p.value_cents))}</p>
+                            {if p.trend.len() < 2 {
+                                view! { <p class="muted">"The trend builds up day by day as leads change."</p> }.into_any()
+                            } else {
+                                view! { <p class=change_class>
+                                    {format!("{}{} since {}", if change >= 0 { "+" } else { "−" }, dollars(change.abs()), p.trend[0].0)}
+                                </p> }.into_any()
+                            }}
                             {sparkline(&p.trend)}
                         </section>
                         {pipeline_table("By state", "pipeline-by-state", p.by_state)}

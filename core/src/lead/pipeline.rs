@@ -4,8 +4,8 @@
 //! 55 ms even with covering indexes; the dashboard and the stats screens need it in a few ms. So
 //! `pipeline_sum` holds, per dimension and state, the number of leads, their value and their
 //! weighted value (cents x percent: value x probability, exact, divided by 100 only for display).
-//! The write path calls [`unapply`] before it changes or deletes a lead and [`apply`] after it
-//! inserts or changes one, in the same transaction, so the sums can never disagree with the
+//! The write path calls [`unapply`] before it changes or deletes a lead (or adds one of its moves)
+//! and [`apply`] after it, in the same transaction, so the sums can never disagree with the
 //! leads. [`recompute`] builds the same rows from scratch; the tests compare the two.
 //!
 //! The sums are derived and local, like the search index: every replica maintains its own from
@@ -16,36 +16,55 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::Result;
 
 /// The dimensions, each with the SQL expression of its key over the `lead` table.
-pub(crate) const DIMENSIONS: [(&str, &str); 5] = [
+/// `program_month` and `source_month` (keys `<id>|<YYYY-MM>`) serve one program's or source's
+/// pipeline-by-month graph.
+pub(crate) const DIMENSIONS: [(&str, &str); 7] = [
     ("all", "''"),
     ("program", "program_id"),
     ("source", "ifnull(source_id, '')"),
     ("rep", "ifnull(assigned_id, '')"),
     ("month", "substr(expected_close, 1, 7)"),
+    ("program_month", "program_id || '|' || substr(expected_close, 1, 7)"),
+    ("source_month", "ifnull(source_id, '') || '|' || substr(expected_close, 1, 7)"),
 ];
 
-/// One lead's part of the sums: its key in each dimension, its state, value and weighted value.
+/// Closes (moves to customer or inactive) are counted per month of the move (UTC), for all leads
+/// and per program and source, so the win-rate graph reads sums too: `close` (key `YYYY-MM`),
+/// `close_program` and `close_source` (keys `<id>|YYYY-MM`), with `state` the state moved to.
+const MONTH_OF_MOVE: &str = "strftime('%Y-%m', m.created_at / 1000, 'unixepoch')";
+
+/// One lead's part of the sums: its key in each dimension, its state, value and weighted value,
+/// and the months it was won or lost in.
 struct Part {
-    keys: [String; 5],
+    keys: [String; 7],
     state: String,
     value_cents: i64,
     weighted: i64,
+    /// `(YYYY-MM, state moved to)` of each close.
+    closes: Vec<(String, String)>,
 }
 
 fn part(conn: &Connection, lead_id: &str) -> Result<Option<Part>> {
     let keys = DIMENSIONS.iter().map(|(_, key)| *key).collect::<Vec<_>>().join(", ");
     let sql = format!("SELECT {keys}, state, value_cents, value_cents * probability FROM lead WHERE id = ?1");
-    Ok(conn
+    let found = conn
         .prepare_cached(&sql)?
         .query_row([lead_id], |r| {
             Ok(Part {
-                keys: [r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
-                state: r.get(5)?,
-                value_cents: r.get(6)?,
-                weighted: r.get(7)?,
+                keys: [r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+                state: r.get(7)?,
+                value_cents: r.get(8)?,
+                weighted: r.get(9)?,
+                closes: Vec::new(),
             })
         })
-        .optional()?)
+        .optional()?;
+    let Some(mut part) = found else { return Ok(None) };
+    part.closes = conn
+        .prepare_cached(&format!("SELECT {MONTH_OF_MOVE}, m.to_state FROM lead_move m WHERE m.lead_id = ?1 AND m.to_state IN ('customer', 'inactive')"))?
+        .query_map([lead_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(part))
 }
 
 fn add(conn: &Connection, part: &Part, sign: i64) -> Result<()> {
@@ -60,6 +79,15 @@ fn add(conn: &Connection, part: &Part, sign: i64) -> Result<()> {
         upsert.execute(rusqlite::params![dim, key, part.state, sign, sign * part.value_cents, sign * part.weighted])?;
         if sign < 0 {
             drop_empty.execute(rusqlite::params![dim, key, part.state])?;
+        }
+    }
+    let (program, source) = (&part.keys[1], &part.keys[2]);
+    for (month, state) in &part.closes {
+        for (dim, key) in [("close", month.clone()), ("close_program", format!("{program}|{month}")), ("close_source", format!("{source}|{month}"))] {
+            upsert.execute(rusqlite::params![dim, key, state, sign, 0, 0])?;
+            if sign < 0 {
+                drop_empty.execute(rusqlite::params![dim, key, state])?;
+            }
         }
     }
     Ok(())
@@ -96,18 +124,51 @@ fn record_day(conn: &Connection, today: &str) -> Result<()> {
     Ok(())
 }
 
+/// Bump when the dimensions change: [`ensure_current`] then rebuilds the sums on the next start.
+const SUMS_VERSION: i64 = 2;
+
+/// Rebuild the sums from the leads when they were kept by another version of this module (or
+/// never). Runs once, at start-up, in one transaction.
+pub(crate) fn ensure_current(conn: &mut Connection) -> Result<()> {
+    if crate::store::get_state::<i64>(conn, "pipeline_sums_version")? == Some(SUMS_VERSION) {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM pipeline_sum", [])?;
+    let mut insert = tx.prepare("INSERT INTO pipeline_sum (dim, key, state, leads, value_cents, weighted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    for (dim, key, state, leads, value_cents, weighted) in recompute(&tx)? {
+        insert.execute(rusqlite::params![dim, key, state, leads, value_cents, weighted])?;
+    }
+    drop(insert);
+    crate::store::set_state(&tx, "pipeline_sums_version", SUMS_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// A `pipeline_sum` row: `(dim, key, state, leads, value_cents, weighted)`.
-#[cfg(test)]
 pub(crate) type SumRow = (String, String, String, i64, i64, i64);
 
 /// Every `pipeline_sum` row as it should be, computed from the leads: `(dim, key, state, leads,
-/// value_cents, weighted)`, sorted. The tests hold the kept sums against it.
-#[cfg(test)]
+/// value_cents, weighted)`, sorted. The tests hold the kept sums against it; start-up rebuilds
+/// from it when the dimensions changed.
 pub(crate) fn recompute(conn: &Connection) -> Result<Vec<SumRow>> {
     let mut rows = Vec::new();
     for (dim, key) in DIMENSIONS {
         let sql = format!(
             "SELECT {key}, state, count(*), sum(value_cents), sum(value_cents * probability) FROM lead GROUP BY {key}, state"
+        );
+        let mut select = conn.prepare(&sql)?;
+        let found = select.query_map([], |r| Ok((dim.to_owned(), r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+        rows.extend(found.collect::<rusqlite::Result<Vec<_>>>()?);
+    }
+    for (dim, key) in [
+        ("close", MONTH_OF_MOVE.to_owned()),
+        ("close_program", format!("l.program_id || '|' || {MONTH_OF_MOVE}")),
+        ("close_source", format!("ifnull(l.source_id, '') || '|' || {MONTH_OF_MOVE}")),
+    ] {
+        let sql = format!(
+            "SELECT {key}, m.to_state, count(*), 0, 0 FROM lead_move m JOIN lead l ON l.id = m.lead_id
+             WHERE m.to_state IN ('customer', 'inactive') GROUP BY 1, 2"
         );
         let mut select = conn.prepare(&sql)?;
         let found = select.query_map([], |r| Ok((dim.to_owned(), r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;

@@ -379,3 +379,17 @@ fn demo_leads_are_deterministic_and_keep_the_sums_right() {
         first.lead_list(&ListQuery { limit: 500, ..ListQuery::default() }, &LeadFilter::default()).unwrap().rows.into_iter().map(|r| r.state).collect();
     assert!(states.len() >= 4, "the demo spreads leads over the workflow: {states:?}");
 }
+
+#[test]
+fn sums_kept_by_another_version_are_rebuilt_from_the_leads_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crm.sqlite3");
+    {
+        let mut store = Store::open(&path).unwrap();
+        store.load_demo(5, 20).unwrap();
+        store.conn.execute_batch("DELETE FROM pipeline_sum WHERE dim = 'close'; UPDATE local_state SET value = 1 WHERE key = 'pipeline_sums_version';").unwrap();
+        assert_ne!(pipeline::stored(&store.conn).unwrap(), pipeline::recompute(&store.conn).unwrap());
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(pipeline::stored(&store.conn).unwrap(), pipeline::recompute(&store.conn).unwrap());
+}
