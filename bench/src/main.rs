@@ -131,10 +131,10 @@ fn import_bench(store: &mut Store, db: &std::path::Path) {
 
 /// The lead columns the core's list reads (`lead/types.rs`), for the bare statement.
 const LEAD_COLUMNS: &str = "lead.id, lead.lead_number, lead.title, lead.company_id,
-    (SELECT name FROM company WHERE id = lead.company_id), (SELECT region FROM company WHERE id = lead.company_id),
-    lead.state, (SELECT name FROM lead_program WHERE id = lead.program_id), (SELECT name FROM lead_source WHERE id = lead.source_id),
+    lead.company_name, (SELECT region FROM company WHERE id = lead.company_id),
+    lead.state, lead.program_name, lead.source_name,
     (SELECT name FROM app_user WHERE id = lead.isr_id), (SELECT name FROM app_user WHERE id = lead.osr_id),
-    (SELECT name FROM app_user WHERE id = lead.assigned_id), lead.probability, lead.value_cents, lead.expected_close,
+    lead.assigned_name, lead.probability, lead.value_cents, lead.expected_close,
     lead.newest_note_at";
 
 /// `--leads`: the pipeline issue's numbers at a million leads (generated once into the same

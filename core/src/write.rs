@@ -101,6 +101,9 @@ impl WriteTx<'_> {
         if let Some(lead) = &lead {
             self.pipeline_apply(lead)?;
         }
+        if table == crate::lead::TABLE {
+            crate::lead::names::refresh_lead(&self.tx, &id.to_string())?;
+        }
         self.refresh_derived(table, id)
     }
 
@@ -136,6 +139,11 @@ impl WriteTx<'_> {
         self.log(table, id, Some(&changed))?;
         if let Some(lead) = &lead {
             self.pipeline_apply(lead)?;
+        }
+        if table == crate::lead::TABLE {
+            crate::lead::names::refresh_lead(&self.tx, &id.to_string())?;
+        } else if changed.iter().any(|(name, _)| *name == "name") && crate::lead::names::is_named_table(table) {
+            crate::lead::names::refresh_named(&self.tx, table, &id.to_string())?;
         }
         self.refresh_derived(table, id)?;
         Ok(changed.into_iter().map(|(name, _)| name).collect())

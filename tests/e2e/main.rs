@@ -327,6 +327,12 @@ async fn lead_to_order(app: &App) {
 
     // Won from the worksheet: the estimate becomes an open order on the customer's screen.
     app.click_text(".nav-item", "Leads").await;
+    // (The list sorts by the customer's name too, both ways.)
+    app.click("button.sort[data-sort=company_name]").await;
+    app.wait_text("th[aria-sort=ascending]", "CUSTOMER").await;
+    app.click("button.sort[data-sort=lead_number]").await;
+    app.click("button.sort[data-sort=lead_number]").await;
+    app.wait_text("th[aria-sort=descending]", "LEAD").await;
     app.click("#lead-table tr[data-lead=A61] td.strong").await;
     app.click("button.move[data-to=customer]").await;
     app.wait_text("#move-outcome", "Order A1001 created (Open), total $5,832.00").await;
@@ -337,4 +343,14 @@ async fn lead_to_order(app: &App) {
     app.wait_text("#orders-card", "A1001").await;
     app.wait_text("#orders-card", "from lead A61").await;
     app.wait_text("#leads-card", "A61").await;
+
+    // The program's screen: its leads by state and by source, and its graphs (the won lead shows
+    // in the win rate).
+    app.click_text(".nav-item", "Pipeline").await;
+    app.click("#open-programs").await;
+    app.click("#code-table tr[data-name='Service contracts'] td.strong").await;
+    app.wait_text("#code-title", "Service contracts").await;
+    app.wait_text("#stats-by-other", "Leads by source").await;
+    app.wait_text("figure[data-chart=WinRate] .svg", "Win rate by month — Service contracts").await;
+    app.screenshot("18-program").await;
 }

@@ -123,15 +123,15 @@ pub fn LeadList() -> impl IntoView {
                         <table class="list" id="lead-table">
                             <thead><tr>
                                 <SortHeader label="Lead" key="lead_number" query default_key="lead_number"/>
-                                <th>"Customer"</th>
-                                <th>"Title"</th>
+                                <SortHeader label="Customer" key="company_name" query default_key="lead_number"/>
+                                <SortHeader label="Title" key="title" query default_key="lead_number"/>
                                 <SortHeader label="State" key="state" query default_key="lead_number"/>
-                                <th>"Program"</th>
-                                <th>"Source"</th>
-                                <th>"Assigned"</th>
+                                <SortHeader label="Program" key="program" query default_key="lead_number"/>
+                                <SortHeader label="Source" key="source" query default_key="lead_number"/>
+                                <SortHeader label="Assigned" key="assigned" query default_key="lead_number"/>
                                 <SortHeader label="Prob." key="probability" query default_key="lead_number"/>
                                 <SortHeader label="Value" key="value_cents" query default_key="lead_number"/>
-                                <th class="num">"Weighted"</th>
+                                <SortHeader label="Weighted" key="weighted" query default_key="lead_number"/>
                                 <SortHeader label="Expected close" key="expected_close" query default_key="lead_number"/>
                                 <SortHeader label="Newest note" key="newest_note_at" query default_key="lead_number"/>
                             </tr></thead>
@@ -851,7 +851,7 @@ pub fn LeadCodes(kind: LeadCodeKind) -> impl IntoView {
                             let id = code.id;
                             let toggled = LeadCodeInput { name: code.name.clone(), active: !code.active };
                             view! {
-                                <tr class="row" tabindex="0" on:click=move |_| nav.set(View::LeadCode(kind, id)) on:keydown=move |ev| row_keys(&ev)>
+                                <tr class="row" tabindex="0" data-name=code.name.clone() on:click=move |_| nav.set(View::LeadCode(kind, id)) on:keydown=move |ev| row_keys(&ev)>
                                     <td class="strong">{code.name.clone()}</td>
                                     <td>{if code.active { "Active" } else { "Inactive" }}</td>
                                     <td class="num">{code.open_leads}</td>

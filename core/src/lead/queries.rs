@@ -22,6 +22,12 @@ use crate::{
 /// Sort names the lead list accepts, and their SQL (each backed by an index).
 const SORTS: &[(&str, &str)] = &[
     ("lead_number", "length(lead_number), lead_number"),
+    ("company_name", "company_name COLLATE NOCASE"),
+    ("title", "title COLLATE NOCASE"),
+    ("program", "program_name COLLATE NOCASE"),
+    ("source", "source_name COLLATE NOCASE"),
+    ("assigned", "assigned_name COLLATE NOCASE"),
+    ("weighted", "value_cents * probability"),
     ("state", "state"),
     ("probability", "probability"),
     ("value_cents", "value_cents"),

@@ -290,7 +290,21 @@ fn the_lead_list_filters_by_every_seed_filter_and_sorts_both_ways() {
     }
     assert_eq!(numbers(&f.store, ListQuery { search: "a2".into(), ..page.clone() }, &all), ["A2"], "a lead number finds its lead");
     assert_eq!(numbers(&f.store, ListQuery { search: "beta".into(), ..page.clone() }, &all), ["A2"], "so does its customer");
-    assert_eq!(f.store.lead_list(&by("weighted", SortDir::Asc), &all).unwrap_err().kind(), ErrorKind::Invalid);
+    assert_eq!(f.store.lead_list(&by("region", SortDir::Asc), &all).unwrap_err().kind(), ErrorKind::Invalid);
+
+    // Every shown name sorts, through the names copied onto the lead, and follows a rename.
+    assert_eq!(numbers(&f.store, by("company_name", SortDir::Asc), &all), ["A1", "A3", "A2"]);
+    assert_eq!(numbers(&f.store, by("program", SortDir::Desc), &all), ["A3", "A2", "A1"], "ties in id order, reversed too");
+    assert_eq!(numbers(&f.store, by("weighted", SortDir::Desc), &all), ["A1", "A3", "A2"]);
+    assert_eq!(numbers(&f.store, by("source", SortDir::Desc), &all)[0], "A1");
+    assert_eq!(numbers(&f.store, by("assigned", SortDir::Asc), &all)[0], "A2");
+    f.store.company_update(f.acme, CompanyInput { name: "Zenith Tools".into(), isr_id: Some(f.ann), osr_id: Some(f.bob), ..acme() }).unwrap();
+    assert_eq!(numbers(&f.store, by("company_name", SortDir::Asc), &all), ["A2", "A1", "A3"]);
+    let row = f.store.lead_list(&page, &LeadFilter { company_id: Some(f.acme), ..all.clone() }).unwrap().rows;
+    assert!(row.iter().all(|r| r.company_name == "Zenith Tools"), "{row:?}");
+    f.store.lead_code_save(LeadCodeKind::Program, Some(id(SERVICE)), LeadCodeInput { name: "Aftercare".into(), active: true }).unwrap();
+    assert_eq!(f.store.lead_get(a2.id).unwrap().program, "Aftercare");
+    assert_eq!(f.store.lead_list(&page, &all).unwrap().rows.iter().find(|r| r.id == a2.id).unwrap().program, "Aftercare");
 }
 
 #[test]

@@ -87,13 +87,14 @@ pub(super) fn lead_from_row(row: &Row<'_>) -> rusqlite::Result<crm_model::Lead> 
     })
 }
 
-/// The list's columns: the lead's own, and the names it refers to as correlated lookups (each a
-/// primary-key probe per row of the page, so a page costs the same at any depth).
+/// The list's columns: the lead's own, the names copied onto it (see `names.rs`), and the region
+/// and reps as correlated lookups (each a primary-key probe per row of the page, so a page costs
+/// the same at any depth).
 pub(super) const ROW_COLUMNS: &str = "lead.id, lead.lead_number, lead.title, lead.company_id,
-    (SELECT name FROM company WHERE id = lead.company_id), (SELECT region FROM company WHERE id = lead.company_id),
-    lead.state, (SELECT name FROM lead_program WHERE id = lead.program_id), (SELECT name FROM lead_source WHERE id = lead.source_id),
+    lead.company_name, (SELECT region FROM company WHERE id = lead.company_id),
+    lead.state, lead.program_name, lead.source_name,
     (SELECT name FROM app_user WHERE id = lead.isr_id), (SELECT name FROM app_user WHERE id = lead.osr_id),
-    (SELECT name FROM app_user WHERE id = lead.assigned_id), lead.probability, lead.value_cents, lead.expected_close,
+    lead.assigned_name, lead.probability, lead.value_cents, lead.expected_close,
     lead.newest_note_at";
 
 pub(super) fn lead_row_from_row(row: &Row<'_>) -> rusqlite::Result<LeadRow> {
