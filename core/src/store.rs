@@ -59,10 +59,13 @@ impl Store {
         conn.pragma_update(None, "busy_timeout", 5_000)?;
         // SQLite's default page cache is 2 MB. At a million contacts the indexes a write touches
         // (search tokens, change log) are far larger, and an import of 100k rows then waits on
-        // disk for every other B-tree page. 64 MB of cache plus memory-mapped reads keep the hot
-        // pages in memory; both are upper bounds, not allocations.
+        // disk for every other B-tree page. 64 MB of cache keeps the hot pages in memory (an
+        // upper bound, not an allocation).
+        //
+        // No memory-mapped I/O: pages read through a map are not kept in the page cache, so in
+        // WAL mode every page of every query is looked up in the WAL index again. A 50-row lead
+        // page took 0.43 ms with a 256 MB map and 0.10 ms without (the benchmark database).
         conn.pragma_update(None, "cache_size", -65_536)?;
-        conn.pragma_update(None, "mmap_size", 268_435_456)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // rusqlite keeps 16 prepared statements by default; one company write alone uses more
         // (row, log, number, tags, search, import record), so the cache thrashed and every
