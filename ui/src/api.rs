@@ -419,6 +419,10 @@ pub async fn estimate_choose(id: Id) -> ApiResult<Estimate> {
     call("estimate_choose", &ById { id }).await
 }
 
+pub async fn estimate_delete(id: Id) -> ApiResult<()> {
+    call("estimate_delete", &ById { id }).await
+}
+
 pub async fn orders_of_company(company_id: Id) -> ApiResult<Vec<OrderRow>> {
     call("orders_of_company", &ByCompany { company_id }).await
 }

@@ -506,17 +506,24 @@ fn EstimatesCard(lead_id: Id, closed: bool) -> impl IntoView {
                             let id = e.id;
                             view! {
                                 <tr>
-                                    <td class="strong">{format!("Estimate {}", e.estimate_number)}</td>
+                                    <td class="strong" title=format!("{} line(s)", e.lines.len())>{format!("Estimate {}", e.estimate_number)}</td>
                                     <td>{e.title.clone()}</td>
-                                    <td class="num">{match e.lines.len() { 1 => "1 line".to_owned(), n => format!("{n} lines") }}</td>
                                     <td class="num">{money(e.total_cents)}</td>
                                     <td>{if e.chosen {
-                                        view! { <span class="badge state-customer">"Becomes the order"</span> }.into_any()
+                                        view! { <span class="badge state-customer" title="Becomes the order when the lead is won">"Chosen"</span> }.into_any()
                                     } else {
                                         view! { <button class="ghost" disabled=closed on:click=move |_| spawn_local(async move {
                                             if api::estimate_choose(id).await.is_ok() { estimates.refetch(); }
                                         })>"Choose"</button> }.into_any()
                                     }}</td>
+                                    <td>{(!closed).then(|| view! {
+                                        <button class="ghost" title="Delete this estimate" on:click=move |_| spawn_local(async move {
+                                            match api::estimate_delete(id).await {
+                                                Ok(()) => estimates.refetch(),
+                                                Err(e) => error.set(Some(e)),
+                                            }
+                                        })>"Delete"</button>
+                                    })}</td>
                                 </tr>
                             }
                         }).collect_view()}

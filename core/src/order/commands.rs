@@ -59,6 +59,8 @@ pub(crate) fn order_from_won_lead(w: &mut WriteTx<'_>, lead_id: Uuid, company_id
 
 impl Store {
     /// Approve an order that waits for approval (a New Account customer's): it becomes open.
+    /// The credit rule is asked again, so a customer put on Credit Hold since cannot have its
+    /// order approved.
     pub fn order_approve(&mut self, id: Uuid) -> Result<Order> {
         let order = self.order_get(id)?;
         if order.status != OrderStatus::AwaitingApproval {
@@ -68,6 +70,7 @@ impl Store {
                 order.status.label().to_lowercase()
             )));
         }
+        crate::company::order_entry(&self.conn, order.company_id)?;
         self.write(|w| w.update(TABLE, id, &[("status", text(OrderStatus::Open.as_str()))]).map(drop))?;
         self.order_get(id)
     }

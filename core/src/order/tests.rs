@@ -115,6 +115,14 @@ fn an_order_awaiting_approval_is_approved_once() {
     assert_eq!(again.to_string(), "Order A1001 is open: only an order awaiting approval can be approved.");
     assert_eq!(change_log(&store), log);
     assert_eq!(store.order_approve(Uuid::now_v7()).unwrap_err().kind(), ErrorKind::NotFound);
+
+    // A customer put on Credit Hold after the order was made: approval is refused too.
+    let (held, lead_id) = quoted_customer(&mut store, Some(NEW_ACCOUNT));
+    let waiting = win(&mut store, lead_id, held).unwrap().unwrap();
+    let fields = store.company_get(held).unwrap().fields;
+    store.company_update(held, CompanyInput { credit_code_id: Some(Uuid::parse_str(CREDIT_HOLD).unwrap()), ..fields }).unwrap();
+    assert_eq!(store.order_approve(waiting.row.id).unwrap_err().kind(), ErrorKind::Blocked);
+    assert_eq!(store.order_get(waiting.row.id).unwrap().status, OrderStatus::AwaitingApproval);
 }
 
 #[test]
