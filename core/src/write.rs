@@ -28,6 +28,8 @@ pub struct WriteTx<'s> {
     /// Searchable records this transaction touched, as `(entity, id)`: their derived search
     /// tokens and dedupe keys are rebuilt once, in index order, just before commit.
     touched: BTreeSet<(&'static str, String)>,
+    /// Whether a lead or a move was written: the day's pipeline total is noted before commit.
+    pipeline_changed: bool,
     hlc: u64,
     device_id: String,
     actor: &'s str,
@@ -44,9 +46,12 @@ impl Store {
         let hlc = self.clock.tick();
         let tx = self.conn.transaction()?;
         let mut write =
-            WriteTx { tx, touched: BTreeSet::new(), hlc, device_id: self.device_id.to_string(), actor: &self.actor, series: &self.series };
+            WriteTx { tx, touched: BTreeSet::new(), pipeline_changed: false, hlc, device_id: self.device_id.to_string(), actor: &self.actor, series: &self.series };
         let out = change(&mut write)?;
         search::reindex(&write.tx, write.touched.iter().map(|(entity, id)| (*entity, id.as_str())))?;
+        if write.pipeline_changed {
+            crate::lead::pipeline::record_day(&write.tx, &crate::time::day(write.now_ms()))?;
+        }
         set_state(&write.tx, "hlc", hlc as i64)?;
         write.tx.commit()?;
         Ok(out)
@@ -87,10 +92,7 @@ impl WriteTx<'_> {
             "INSERT INTO {table} (id, created_at, updated_at, {}) VALUES (?1, ?2, ?3, {placeholders})",
             names.join(", ")
         );
-        let lead = self.pipeline_lead(table, id, Some(columns))?;
-        if let Some(lead) = &lead {
-            crate::lead::pipeline::unapply(&self.tx, lead)?;
-        }
+        let lead = self.before_write(table, id, Some(columns))?;
         let now = Value::Integer(created_ms);
         let values = [Value::Text(id.to_string()), now.clone(), now]
             .into_iter()
@@ -98,12 +100,7 @@ impl WriteTx<'_> {
             .chain(dedupe_key.map(Value::Text));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(columns))?;
-        if let Some(lead) = &lead {
-            self.pipeline_apply(lead)?;
-        }
-        if table == crate::lead::TABLE {
-            crate::lead::names::refresh_lead(&self.tx, &id.to_string())?;
-        }
+        self.after_write(table, id, lead.as_deref(), columns)?;
         self.refresh_derived(table, id)
     }
 
@@ -126,10 +123,7 @@ impl WriteTx<'_> {
         if changed.is_empty() {
             return Ok(Vec::new());
         }
-        let lead = self.pipeline_lead(table, id, None)?;
-        if let Some(lead) = &lead {
-            crate::lead::pipeline::unapply(&self.tx, lead)?;
-        }
+        let lead = self.before_write(table, id, None)?;
         let assignments = changed.iter().enumerate().map(|(i, (name, _))| format!("{name} = ?{}", i + 3)).collect::<Vec<_>>();
         let sql = format!("UPDATE {table} SET updated_at = ?2, {} WHERE id = ?1", assignments.join(", "));
         let values = [Value::Text(id.to_string()), Value::Integer(self.now_ms())]
@@ -137,14 +131,7 @@ impl WriteTx<'_> {
             .chain(changed.iter().map(|(_, value)| value.clone()));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(&changed))?;
-        if let Some(lead) = &lead {
-            self.pipeline_apply(lead)?;
-        }
-        if table == crate::lead::TABLE {
-            crate::lead::names::refresh_lead(&self.tx, &id.to_string())?;
-        } else if changed.iter().any(|(name, _)| *name == "name") && crate::lead::names::is_named_table(table) {
-            crate::lead::names::refresh_named(&self.tx, table, &id.to_string())?;
-        }
+        self.after_write(table, id, lead.as_deref(), &changed)?;
         self.refresh_derived(table, id)?;
         Ok(changed.into_iter().map(|(name, _)| name).collect())
     }
@@ -153,10 +140,7 @@ impl WriteTx<'_> {
     /// go with it on every replica, so they need no tombstones of their own.
     pub fn delete(&mut self, table: &'static str, id: Uuid) -> Result<()> {
         let owner = self.search_owner(table, id)?;
-        let lead = self.pipeline_lead(table, id, None)?;
-        if let Some(lead) = &lead {
-            crate::lead::pipeline::unapply(&self.tx, lead)?;
-        }
+        let lead = self.before_write(table, id, None)?;
         let n_deleted = self.tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id.to_string()])?;
         if n_deleted == 0 {
             return Err(CoreError::not_found(table, id));
@@ -164,28 +148,42 @@ impl WriteTx<'_> {
         if let Some(record) = owner {
             self.touched.insert(record);
         }
-        if let Some(lead) = &lead {
-            self.pipeline_apply(lead)?;
-        }
+        self.after_write(table, id, lead.as_deref(), &[])?;
         self.log(table, id, None)
     }
 
-    /// The lead whose weighted-pipeline sums a write to `table` changes: the lead itself, or the
-    /// lead of a move (its closes are counted). The write takes the lead out of the sums before
-    /// the row changes and puts it back after (see `lead::pipeline`).
-    fn pipeline_lead(&self, table: &'static str, id: Uuid, columns: Option<&Columns>) -> Result<Option<String>> {
-        Ok(match table {
+    /// Derived data that must see a row before it changes: a write to a lead or one of its moves
+    /// takes the lead out of the weighted-pipeline sums (see `lead::pipeline`). Returns that lead,
+    /// for [`WriteTx::after_write`].
+    fn before_write(&mut self, table: &'static str, id: Uuid, columns: Option<&Columns>) -> Result<Option<String>> {
+        let lead = match table {
             "lead" => Some(id.to_string()),
             "lead_move" => match columns.and_then(|c| c.iter().find(|(name, _)| *name == "lead_id")) {
                 Some((_, Value::Text(lead))) => Some(lead.clone()),
                 _ => self.tx.prepare_cached("SELECT lead_id FROM lead_move WHERE id = ?1")?.query_row([id.to_string()], |r| r.get(0)).optional()?,
             },
             _ => None,
-        })
+        };
+        if let Some(lead) = &lead {
+            crate::lead::pipeline::unapply(&self.tx, lead)?;
+            self.pipeline_changed = true;
+        }
+        Ok(lead)
     }
 
-    fn pipeline_apply(&self, lead: &str) -> Result<()> {
-        crate::lead::pipeline::apply(&self.tx, lead, &crate::time::day(self.now_ms()))
+    /// ...and derived data that follows the row once written (`changed` are the written
+    /// columns): the lead goes back into the sums, a lead's copied names are refreshed, and a
+    /// renamed customer, program, source or user is renamed on its leads (see `lead::names`).
+    fn after_write(&mut self, table: &'static str, id: Uuid, lead: Option<&str>, changed: &Columns) -> Result<()> {
+        if let Some(lead) = lead {
+            crate::lead::pipeline::apply(&self.tx, lead)?;
+        }
+        if table == crate::lead::TABLE && !changed.is_empty() {
+            crate::lead::names::refresh_lead(&self.tx, &id.to_string())?;
+        } else if changed.iter().any(|(name, _)| *name == "name") && crate::lead::names::is_named_table(table) {
+            crate::lead::names::refresh_named(&self.tx, table, &id.to_string())?;
+        }
+        Ok(())
     }
 
     /// The acting user, as recorded in the change log.

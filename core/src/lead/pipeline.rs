@@ -101,13 +101,12 @@ pub(crate) fn unapply(conn: &Connection, lead_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Put a lead into the sums (after it was inserted or changed), and note the day's open total
-/// for the trend.
-pub(crate) fn apply(conn: &Connection, lead_id: &str, today: &str) -> Result<()> {
+/// Put a lead into the sums (after it was inserted or changed).
+pub(crate) fn apply(conn: &Connection, lead_id: &str) -> Result<()> {
     if let Some(part) = part(conn, lead_id)? {
         add(conn, &part, 1)?;
     }
-    record_day(conn, today)
+    Ok(())
 }
 
 /// The open weighted total (cents x percent) now.
@@ -117,7 +116,9 @@ pub(crate) fn open_weighted(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-fn record_day(conn: &Connection, today: &str) -> Result<()> {
+/// Note the day's open total for the trend. The write path calls it once per transaction that
+/// changed the sums, just before commit.
+pub(crate) fn record_day(conn: &Connection, today: &str) -> Result<()> {
     let total = open_weighted(conn)?;
     conn.prepare_cached("INSERT INTO pipeline_day (day, weighted) VALUES (?1, ?2) ON CONFLICT (day) DO UPDATE SET weighted = excluded.weighted")?
         .execute(rusqlite::params![today, total])?;
