@@ -14,10 +14,12 @@
 
 use std::path::Path;
 
-use crm_model::{ChartScope, ChartSvg, LeadChartKind, LeadState};
+use crm_model::{ChartScope, ChartSvg, LeadChartKind, LeadCodeKind, LeadState};
 use rusqlite::{Connection, OptionalExtension};
 
-use super::types::{cents_of_weighted, state_at};
+use uuid::Uuid;
+
+use super::types::{cents_of_weighted, code_dim, code_noun, code_table, state_at};
 use crate::{
     CoreError, Result, Store,
     chart::{self, Chart, ChartKind, PALETTE, Rgb, Series, Unit},
@@ -104,25 +106,22 @@ fn state_colour(state: LeadState) -> Rgb {
     }
 }
 
-/// What the title says the graph covers: "All leads", the program's name, or "<name> (source)".
-fn scope_name(conn: &Connection, scope: ChartScope) -> Result<String> {
-    let (table, noun, id) = match scope {
-        ChartScope::All => return Ok("All leads".into()),
-        ChartScope::Program(id) => ("lead_program", "lead program", id),
-        ChartScope::Source(id) => ("lead_source", "lead source", id),
-    };
-    let name: Option<String> = conn.prepare_cached(&format!("SELECT name FROM {table} WHERE id = ?1"))?.query_row([id.to_string()], |r| r.get(0)).optional()?;
-    let name = name.ok_or_else(|| CoreError::not_found(noun, id))?;
-    Ok(if matches!(scope, ChartScope::Source(_)) { format!("{name} (source)") } else { name })
+/// The program or source a scope covers; none for all leads.
+fn scope_code(scope: ChartScope) -> Option<(LeadCodeKind, Uuid)> {
+    match scope {
+        ChartScope::All => None,
+        ChartScope::Program(id) => Some((LeadCodeKind::Program, id)),
+        ChartScope::Source(id) => Some((LeadCodeKind::Source, id)),
+    }
 }
 
-/// The `pipeline_sum` dimension and key of a scope.
-fn sum_key(scope: ChartScope) -> (&'static str, String) {
-    match scope {
-        ChartScope::All => ("all", String::new()),
-        ChartScope::Program(id) => ("program", id.to_string()),
-        ChartScope::Source(id) => ("source", id.to_string()),
-    }
+/// What the title says the graph covers: "All leads", the program's name, or "<name> (source)".
+fn scope_name(conn: &Connection, scope: ChartScope) -> Result<String> {
+    let Some((kind, id)) = scope_code(scope) else { return Ok("All leads".into()) };
+    let name: Option<String> =
+        conn.prepare_cached(&format!("SELECT name FROM {} WHERE id = ?1", code_table(kind)))?.query_row([id.to_string()], |r| r.get(0)).optional()?;
+    let name = name.ok_or_else(|| CoreError::not_found(code_noun(kind), id))?;
+    Ok(if kind == LeadCodeKind::Source { format!("{name} (source)") } else { name })
 }
 
 /// The program's or source's id, which scoped queries bind; none for all leads.
@@ -135,16 +134,10 @@ fn scope_id(scope: ChartScope) -> Option<String> {
 
 /// The number of leads in each state, in `LeadState::ALL` order, from the kept-current sums.
 fn state_counts(conn: &Connection, scope: ChartScope) -> Result<[i64; 5]> {
-    let (dim, key) = sum_key(scope);
-    let mut counts = [0; 5];
-    let mut select = conn.prepare_cached("SELECT state, leads FROM pipeline_sum WHERE dim = ?1 AND key = ?2")?;
-    for row in select.query_map([dim, key.as_str()], |r| Ok((state_at(r, 0)?, r.get::<_, i64>(1)?)))? {
-        let (state, leads) = row?;
-        if let Some(slot) = LeadState::ALL.iter().position(|s| *s == state) {
-            counts[slot] += leads;
-        }
+    match scope_code(scope) {
+        None => super::pipeline::state_counts(conn, "all", ""),
+        Some((kind, id)) => super::pipeline::state_counts(conn, code_dim(kind), &id.to_string()),
     }
-    Ok(counts)
 }
 
 /// The open leads' weighted value by expected close month, one series per open state: months

@@ -2,28 +2,13 @@ use crm_model::{Lead, LeadCode, LeadCodeInput, LeadCodeKind, LeadCreate, LeadInp
 use rusqlite::{Connection, OptionalExtension, types::Value};
 use uuid::Uuid;
 
-use super::types::{TABLE, columns};
+use super::types::{TABLE, code_noun, code_table, columns};
 use crate::{
     CoreError, Result, Store,
     numbering::NumberKind,
     validate::Validator,
     write::{opt_id, text},
 };
-
-/// The table of a lead code list.
-pub(super) fn code_table(kind: LeadCodeKind) -> &'static str {
-    match kind {
-        LeadCodeKind::Program => "lead_program",
-        LeadCodeKind::Source => "lead_source",
-    }
-}
-
-fn code_noun(kind: LeadCodeKind) -> &'static str {
-    match kind {
-        LeadCodeKind::Program => "lead program",
-        LeadCodeKind::Source => "lead source",
-    }
-}
 
 /// Check and normalise a worksheet header. `was` is the lead's current header, when it has one:
 /// a program or source that has since been deactivated may stay on the leads that have it, but

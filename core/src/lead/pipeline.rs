@@ -109,6 +109,19 @@ pub(crate) fn apply(conn: &Connection, lead_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// The number of leads in each state (in `LeadState::ALL` order) of one key of a dimension.
+pub(crate) fn state_counts(conn: &Connection, dim: &str, key: &str) -> Result<[i64; 5]> {
+    let mut counts = [0; 5];
+    let mut select = conn.prepare_cached("SELECT state, leads FROM pipeline_sum WHERE dim = ?1 AND key = ?2")?;
+    for row in select.query_map([dim, key], |r| Ok((super::types::state_at(r, 0)?, r.get::<_, i64>(1)?)))? {
+        let (state, leads) = row?;
+        if let Some(slot) = crm_model::LeadState::ALL.iter().position(|s| *s == state) {
+            counts[slot] += leads;
+        }
+    }
+    Ok(counts)
+}
+
 /// The open weighted total (cents x percent) now.
 pub(crate) fn open_weighted(conn: &Connection) -> Result<i64> {
     Ok(conn

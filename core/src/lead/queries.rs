@@ -8,8 +8,9 @@ use rusqlite::{Connection, types::Value};
 use uuid::Uuid;
 
 use super::{
-    commands::{allowed_moves, code_table},
-    types::{ROW_COLUMNS, SELECT_LEAD, TABLE, cents_of_weighted, lead_from_row, lead_row_from_row, state_at},
+    commands::allowed_moves,
+    pipeline,
+    types::{ROW_COLUMNS, SELECT_LEAD, TABLE, cents_of_weighted, code_dim, code_table, lead_from_row, lead_row_from_row, state_at},
 };
 use crate::{
     CoreError, Result, Store,
@@ -191,7 +192,7 @@ impl Store {
     /// The lead programs or sources, by name, with their open and closed lead counts (read from
     /// the kept-current pipeline sums).
     pub fn lead_codes(&self, kind: LeadCodeKind) -> Result<Vec<LeadCode>> {
-        let (table, dim) = (code_table(kind), dim_of(kind));
+        let (table, dim) = (code_table(kind), code_dim(kind));
         let sql = format!(
             "SELECT c.id, c.name, c.active,
                     ifnull((SELECT sum(leads) FROM pipeline_sum WHERE dim = '{dim}' AND key = c.id AND state IN ('pending', 'development', 'quoting')), 0),
@@ -210,13 +211,8 @@ impl Store {
     /// The screen of one program (or source): its leads by state, and by source (or program).
     pub fn lead_code_stats(&self, kind: LeadCodeKind, id: Uuid) -> Result<LeadCodeStats> {
         let code = self.lead_codes(kind)?.into_iter().find(|c| c.id == id).ok_or_else(|| CoreError::not_found(code_table(kind), id))?;
-        let mut by_state = StateCounts { label: code.name.clone(), by_state: [0; 5], total: 0 };
-        let mut select = self.conn.prepare_cached("SELECT state, leads FROM pipeline_sum WHERE dim = ?1 AND key = ?2")?;
-        let rows = select.query_map([dim_of(kind), &id.to_string()], |r| Ok((state_at(r, 0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            let (state, leads) = row?;
-            add_to(&mut by_state, state, leads);
-        }
+        let counts = pipeline::state_counts(&self.conn, code_dim(kind), &id.to_string())?;
+        let by_state = StateCounts { label: code.name.clone(), by_state: counts, total: counts.iter().sum() };
         let (column, other_column, other_table) = match kind {
             LeadCodeKind::Program => ("program_id", "source_id", "lead_source"),
             LeadCodeKind::Source => ("source_id", "program_id", "lead_program"),
@@ -277,7 +273,7 @@ impl Store {
         Ok(Pipeline {
             open_leads: by_state.iter().map(|l| l.leads).sum(),
             value_cents: by_state.iter().map(|l| l.value_cents).sum(),
-            weighted_cents: cents_of_weighted(super::pipeline::open_weighted(&self.conn)?),
+            weighted_cents: cents_of_weighted(pipeline::open_weighted(&self.conn)?),
             by_state,
             by_rep: lines("rep", "ifnull((SELECT name FROM app_user WHERE id = p.key), 'Unassigned')")?,
             by_program: lines("program", "ifnull((SELECT name FROM lead_program WHERE id = p.key), '?')")?,
@@ -285,13 +281,6 @@ impl Store {
             by_month,
             trend,
         })
-    }
-}
-
-fn dim_of(kind: LeadCodeKind) -> &'static str {
-    match kind {
-        LeadCodeKind::Program => "program",
-        LeadCodeKind::Source => "source",
     }
 }
 

@@ -1,4 +1,4 @@
-use crm_model::{LeadInput, LeadRow, LeadState};
+use crm_model::{LeadCodeKind, LeadInput, LeadRow, LeadState};
 use rusqlite::{Row, types::Value};
 
 use crate::{
@@ -8,6 +8,30 @@ use crate::{
 };
 
 pub(crate) const TABLE: &str = "lead";
+
+/// A program or source list's table.
+pub(super) fn code_table(kind: LeadCodeKind) -> &'static str {
+    match kind {
+        LeadCodeKind::Program => "lead_program",
+        LeadCodeKind::Source => "lead_source",
+    }
+}
+
+/// What a message calls one of its entries.
+pub(super) fn code_noun(kind: LeadCodeKind) -> &'static str {
+    match kind {
+        LeadCodeKind::Program => "lead program",
+        LeadCodeKind::Source => "lead source",
+    }
+}
+
+/// Its dimension in the pipeline sums (see `pipeline.rs`).
+pub(super) fn code_dim(kind: LeadCodeKind) -> &'static str {
+    match kind {
+        LeadCodeKind::Program => "program",
+        LeadCodeKind::Source => "source",
+    }
+}
 
 /// The header columns the worksheet edits.
 pub(super) fn columns(input: &LeadInput) -> Vec<(&'static str, Value)> {
