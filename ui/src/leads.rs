@@ -378,7 +378,7 @@ pub fn LeadDetail(id: Id) -> impl IntoView {
                             {move || saved.get().then(|| view! { <p class="ok" role="status">"Saved."</p> })}
                             <div class="actions"><button type="submit" class="primary" id="lead-save">"Update"</button></div>
                         </form>
-                        <MoveCard lead=current.clone() outcome on_moved=Callback::new(move |_| lead.refetch())/>
+                        <MoveCard lead=current.clone() users outcome on_moved=Callback::new(move |_| lead.refetch())/>
                         <EstimatesCard lead_id=id closed=!current.state.is_open()/>
                         <div class="span-all">
                             <NotesCard subject=NoteSubject::Lead(id) on_added=Callback::new(move |_| lead.refetch())/>
@@ -393,9 +393,13 @@ pub fn LeadDetail(id: Id) -> impl IntoView {
 /// The workflow part of the worksheet: the allowed moves as buttons, whom to hand the lead to,
 /// and the moves so far.
 #[component]
-fn MoveCard(lead: crm_model::Lead, outcome: RwSignal<Option<String>>, on_moved: Callback<()>) -> impl IntoView {
-    let lists = LocalResource::new(api::code_lists);
-    let users = code_choices(lists, active_users);
+fn MoveCard(
+    lead: crm_model::Lead,
+    /// The active users, who a lead can be handed to (the worksheet has them already).
+    users: Signal<Vec<(Id, String)>>,
+    outcome: RwSignal<Option<String>>,
+    on_moved: Callback<()>,
+) -> impl IntoView {
     let assign_to = RwSignal::new(None::<Id>);
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
