@@ -41,6 +41,11 @@ impl HlcClock {
         Self { last, wall }
     }
 
+    /// The wall clock's current reading, in milliseconds (what "now" is for due dates).
+    pub fn wall_now(&self) -> u64 {
+        (self.wall)()
+    }
+
     pub fn last(&self) -> u64 {
         self.last
     }

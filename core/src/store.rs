@@ -137,6 +137,12 @@ impl Store {
         self.clock = HlcClock::new(self.clock.last(), wall);
     }
 
+    /// Now, in Unix milliseconds, by the store's wall clock (which tests replace): what "due",
+    /// "overdue" and "today" are measured against.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.wall_now() as i64
+    }
+
     /// Facts shown in the app's About panel.
     pub fn info(&self) -> Result<crm_model::AppInfo> {
         let count = |table: &str| -> Result<u64> {

@@ -20,6 +20,7 @@ pub mod lead;
 pub mod list;
 pub mod money;
 pub mod note;
+pub mod task;
 pub mod user;
 
 pub use codes::{CodeInput, CodeKind, CodeLists, CreditBehaviour, CreditCode, CreditStanding, NoteType, OrderEntry, TermsCode};
@@ -32,6 +33,10 @@ pub use history::{AppInfo, HistoryEntry};
 pub use lead::{Lead, LeadCode, LeadCodeInput, LeadCodeKind, LeadCodeStats, LeadCreate, LeadFilter, LeadInput, LeadMove, LeadMoveInput, LeadMoveOutcome, LeadRow, LeadState, Pipeline, PipelineLine, StateCounts};
 pub use list::{Count, ListQuery, Page, PageAt, SortDir};
 pub use note::{Note, NoteHit, NoteInput, NoteSubject};
+pub use task::{
+    DueReminder, FollowUpInput, InvitationOutcome, MyDay, OutboxItem, OutboxRound, Priority, Profile, SmtpSecurity, SmtpSettings, Task, TaskFilter, TaskInput, TaskPage,
+    TaskQuery, TaskSaved, TaskStatus, Workload, WorkloadColumn, WorkloadRow,
+};
 pub use user::{User, UserInput};
 
 /// Row identifiers are UUIDv7 (time-ordered, generated on any device without coordination).
@@ -66,6 +71,12 @@ pub mod limits {
     pub const PAYMENT_DAYS: u32 = 3650;
     /// Largest page a list command returns; the UI shows what is visible, the core pages.
     pub const PAGE_MAX: u32 = 500;
+    pub const TASK_TITLE: usize = 200;
+    pub const TASK_NOTES: usize = 5_000;
+    /// Four weeks: the longest reminder offset.
+    pub const REMINDER_MINUTES: u32 = 40_320;
+    pub const TASK_DURATION_MINUTES: u32 = 1_440;
+    pub const SMTP_HOST: usize = 253;
     pub const LEAD_TITLE: usize = 200;
     pub const LOST_REASON: usize = 500;
     /// Largest lead or order value, as for credit limits.

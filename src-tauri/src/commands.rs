@@ -18,6 +18,10 @@ use crm_model::{
     ChartScope, ChartSvg, Estimate, EstimateInput, Lead, LeadChartKind, LeadCode, LeadCodeInput, LeadCodeKind, LeadCodeStats, LeadCreate, LeadFilter, LeadInput,
     LeadMoveInput, LeadMoveOutcome, LeadRow, LeadState, Order, OrderRow, Pipeline,
 };
+use crm_model::{
+    DueReminder, FollowUpInput, MyDay, OutboxItem, OutboxRound, Profile, SmtpSettings, Task, TaskFilter, TaskInput, TaskPage, TaskQuery, TaskSaved, TaskStatus, Workload,
+    WorkloadColumn,
+};
 use tauri::State;
 
 type Reply<T> = Result<T, ApiError>;
@@ -32,7 +36,7 @@ impl AppState {
         Self { store }
     }
 
-    fn with<T>(&self, call: impl FnOnce(&mut Store) -> crm_core::Result<T>) -> Reply<T> {
+    pub(crate) fn with<T>(&self, call: impl FnOnce(&mut Store) -> crm_core::Result<T>) -> Reply<T> {
         let store = self.store.as_ref().map_err(Clone::clone)?;
         // A panic while holding the lock leaves SQLite itself consistent (the transaction rolls
         // back), so a poisoned lock is safe to keep using.
@@ -271,11 +275,11 @@ pub(crate) async fn export_default_path(list: String, format: String) -> Reply<S
         .unwrap_or_default();
     // Only known names reach the file system: a list, or a chart saved as an image.
     let list = match list.as_str() {
-        "contacts" | "leads" | "chart" => list.as_str(),
+        "contacts" | "leads" | "chart" | "task" | "tasks" => list.as_str(),
         _ => "customers",
     };
     let format = match format.as_str() {
-        "csv" | "png" => format.as_str(),
+        "csv" | "png" | "ics" => format.as_str(),
         _ => "xlsx",
     };
     Ok(folder.join(format!("{list}-{}.{format}", chrono::Local::now().format("%Y-%m-%d"))).display().to_string())
@@ -501,4 +505,149 @@ pub(crate) async fn orders_of_company(state: State<'_, AppState>, company_id: Id
 #[tauri::command]
 pub(crate) async fn order_approve(state: State<'_, AppState>, id: Id) -> Reply<Order> {
     state.with(|store| store.order_approve(id))
+}
+
+// Tasks, reminders and invitations.
+
+#[tauri::command]
+pub(crate) async fn profile_get(state: State<'_, AppState>) -> Reply<Profile> {
+    state.with(|store| store.profile())
+}
+
+#[tauri::command]
+pub(crate) async fn profile_save(state: State<'_, AppState>, profile: Profile) -> Reply<Profile> {
+    state.with(|store| store.profile_save(profile))
+}
+
+#[tauri::command]
+pub(crate) async fn time_zones() -> Reply<Vec<&'static str>> {
+    Ok(Store::time_zones())
+}
+
+#[tauri::command]
+pub(crate) async fn task_create(state: State<'_, AppState>, input: TaskInput) -> Reply<TaskSaved> {
+    state.with(|store| store.task_create(input))
+}
+
+#[tauri::command]
+pub(crate) async fn task_update(state: State<'_, AppState>, id: Id, input: TaskInput) -> Reply<TaskSaved> {
+    state.with(|store| store.task_update(id, input))
+}
+
+#[tauri::command]
+pub(crate) async fn task_set_status(state: State<'_, AppState>, id: Id, status: TaskStatus) -> Reply<TaskSaved> {
+    state.with(|store| store.task_set_status(id, status))
+}
+
+#[tauri::command]
+pub(crate) async fn task_get(state: State<'_, AppState>, id: Id) -> Reply<Task> {
+    state.with(|store| store.task_get(id))
+}
+
+#[tauri::command]
+pub(crate) async fn task_list(state: State<'_, AppState>, query: TaskQuery) -> Reply<TaskPage> {
+    state.with(|store| store.task_list(&query))
+}
+
+#[tauri::command]
+pub(crate) async fn tasks_of(state: State<'_, AppState>, subject: NoteSubject) -> Reply<Vec<Task>> {
+    state.with(|store| store.tasks_of(subject))
+}
+
+#[tauri::command]
+pub(crate) async fn my_day(state: State<'_, AppState>, user: Option<Id>) -> Reply<MyDay> {
+    state.with(|store| store.my_day(user))
+}
+
+#[tauri::command]
+pub(crate) async fn workload(state: State<'_, AppState>) -> Reply<Workload> {
+    state.with(|store| store.workload())
+}
+
+#[tauri::command]
+pub(crate) async fn workload_filter(state: State<'_, AppState>, user: Option<Id>, column: WorkloadColumn) -> Reply<TaskFilter> {
+    state.with(|store| store.workload_filter(user, column))
+}
+
+#[tauri::command]
+pub(crate) async fn workload_chart(state: State<'_, AppState>) -> Reply<ChartSvg> {
+    state.with(|store| store.workload_chart())
+}
+
+#[tauri::command]
+pub(crate) async fn follow_up_create(state: State<'_, AppState>, input: FollowUpInput) -> Reply<TaskSaved> {
+    state.with(|store| store.follow_up_create(input))
+}
+
+#[tauri::command]
+pub(crate) async fn reminders_due(state: State<'_, AppState>) -> Reply<Vec<DueReminder>> {
+    state.with(|store| store.reminders_due())
+}
+
+#[tauri::command]
+pub(crate) async fn reminder_snooze(state: State<'_, AppState>, task_id: Id, minutes: u32) -> Reply<()> {
+    state.with(|store| store.reminder_snooze(task_id, minutes))
+}
+
+#[tauri::command]
+pub(crate) async fn reminder_dismiss(state: State<'_, AppState>, task_id: Id) -> Reply<()> {
+    state.with(|store| store.reminder_dismiss(task_id))
+}
+
+#[tauri::command]
+pub(crate) async fn task_ics_save(state: State<'_, AppState>, id: Id, path: String) -> Reply<()> {
+    state.with(|store| store.task_ics_save(id, Path::new(&path)))
+}
+
+#[tauri::command]
+pub(crate) async fn tasks_ics_save(state: State<'_, AppState>, user: Option<Id>, path: String) -> Reply<u64> {
+    state.with(|store| store.tasks_ics_save(user, Path::new(&path)))
+}
+
+#[tauri::command]
+pub(crate) async fn smtp_settings_get(state: State<'_, AppState>) -> Reply<SmtpSettings> {
+    state.with(|store| store.smtp_settings())
+}
+
+#[tauri::command]
+pub(crate) async fn smtp_settings_save(state: State<'_, AppState>, settings: SmtpSettings) -> Reply<SmtpSettings> {
+    state.with(|store| store.smtp_settings_save(settings))
+}
+
+#[tauri::command]
+pub(crate) async fn outbox_list(state: State<'_, AppState>) -> Reply<Vec<OutboxItem>> {
+    state.with(|store| store.outbox_list(100))
+}
+
+/// "Send now": every waiting invitation is due at once, then one send round runs. The network
+/// is only used outside the store's lock (see [`send_round`]).
+#[tauri::command]
+pub(crate) async fn outbox_send_now(state: State<'_, AppState>) -> Reply<OutboxRound> {
+    state.with(|store| store.outbox_retry_now())?;
+    send_round(&state)
+}
+
+/// One round of the outbox: take what is due under the lock, talk to the SMTP server without
+/// it (a slow or unreachable server never blocks the window), record each outcome under it.
+pub(crate) fn send_round(state: &AppState) -> Reply<OutboxRound> {
+    let (settings, due) = state.with(|store| Ok((store.smtp_settings()?, store.outbox_take_due(store.now_ms(), 20)?)))?;
+    let mut round = OutboxRound::default();
+    if settings.host.is_empty() {
+        round.pending = state.with(|store| store.outbox_pending())?;
+        round.last_error = (round.pending > 0).then(|| "Outgoing mail (SMTP) is not set up.".to_owned());
+        return Ok(round);
+    }
+    for mail in &due {
+        let outcome = crm_core::mail::smtp::send(&settings, mail);
+        match &outcome {
+            Ok(()) => round.sent += 1,
+            Err(error) => {
+                round.failed += 1;
+                round.last_error = Some(error.clone());
+            }
+        }
+        state.with(|store| store.outbox_record(mail.id, outcome, store.now_ms()))?;
+    }
+    round.pending = state.with(|store| store.outbox_pending())?;
+    Ok(round)
 }

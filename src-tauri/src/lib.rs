@@ -6,6 +6,7 @@
 
 mod commands;
 mod options;
+mod worker;
 
 use std::sync::Mutex;
 
@@ -30,6 +31,11 @@ pub fn run() {
         eprintln!("{error}");
     }
     tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .setup(|app| {
+            worker::start(app.handle().clone());
+            Ok(())
+        })
         .manage(commands::SharedJob::default())
         .manage(AppState::new(store.map(Mutex::new).map_err(Into::into)))
         .invoke_handler(tauri::generate_handler![
@@ -90,6 +96,29 @@ pub fn run() {
             commands::order_get,
             commands::orders_of_company,
             commands::order_approve,
+            commands::profile_get,
+            commands::profile_save,
+            commands::time_zones,
+            commands::task_create,
+            commands::task_update,
+            commands::task_set_status,
+            commands::task_get,
+            commands::task_list,
+            commands::tasks_of,
+            commands::my_day,
+            commands::workload,
+            commands::workload_filter,
+            commands::workload_chart,
+            commands::follow_up_create,
+            commands::reminders_due,
+            commands::reminder_snooze,
+            commands::reminder_dismiss,
+            commands::task_ics_save,
+            commands::tasks_ics_save,
+            commands::smtp_settings_get,
+            commands::smtp_settings_save,
+            commands::outbox_list,
+            commands::outbox_send_now,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the Tauri runtime failed to start");

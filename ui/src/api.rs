@@ -10,6 +10,10 @@ use crm_model::{
     ChartScope, ChartSvg, Estimate, EstimateInput, Lead, LeadChartKind, LeadCode, LeadCodeInput, LeadCodeKind, LeadCodeStats, LeadCreate, LeadFilter, LeadInput,
     LeadMoveInput, LeadMoveOutcome, LeadRow, LeadState, Order, OrderRow, Pipeline,
 };
+use crm_model::{
+    DueReminder, FollowUpInput, MyDay, OutboxItem, OutboxRound, Profile, SmtpSettings, Task, TaskFilter, TaskInput, TaskPage, TaskQuery, TaskSaved, TaskStatus, Workload,
+    WorkloadColumn,
+};
 use serde::{Serialize, de::DeserializeOwned};
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -429,4 +433,164 @@ pub async fn orders_of_company(company_id: Id) -> ApiResult<Vec<OrderRow>> {
 
 pub async fn order_approve(id: Id) -> ApiResult<Order> {
     call("order_approve", &ById { id }).await
+}
+
+// Tasks, reminders, invitations and the device's profile.
+
+#[derive(Serialize)]
+struct SaveProfile<'a> {
+    profile: &'a Profile,
+}
+
+pub async fn profile_get() -> ApiResult<Profile> {
+    call("profile_get", &NoArgs {}).await
+}
+
+pub async fn profile_save(profile: &Profile) -> ApiResult<Profile> {
+    call("profile_save", &SaveProfile { profile }).await
+}
+
+/// Every IANA time-zone name the core knows.
+pub async fn time_zones() -> ApiResult<Vec<String>> {
+    call("time_zones", &NoArgs {}).await
+}
+
+pub async fn task_create(input: &TaskInput) -> ApiResult<TaskSaved> {
+    call("task_create", &Create { input }).await
+}
+
+pub async fn task_update(id: Id, input: &TaskInput) -> ApiResult<TaskSaved> {
+    call("task_update", &Update { id, input }).await
+}
+
+#[derive(Serialize)]
+struct SetStatus {
+    id: Id,
+    status: TaskStatus,
+}
+
+pub async fn task_set_status(id: Id, status: TaskStatus) -> ApiResult<TaskSaved> {
+    call("task_set_status", &SetStatus { id, status }).await
+}
+
+pub async fn task_get(id: Id) -> ApiResult<Task> {
+    call("task_get", &ById { id }).await
+}
+
+#[derive(Serialize)]
+struct ListTasks<'a> {
+    query: &'a TaskQuery,
+}
+
+/// One page of tasks in due order; pass the page's `next` as `query.after` for the following one.
+pub async fn task_list(query: &TaskQuery) -> ApiResult<TaskPage> {
+    call("task_list", &ListTasks { query }).await
+}
+
+/// The tasks about one record: open ones first, then the recently closed.
+pub async fn tasks_of(subject: NoteSubject) -> ApiResult<Vec<Task>> {
+    call("tasks_of", &BySubject { subject }).await
+}
+
+#[derive(Serialize)]
+struct ByUser {
+    user: Option<Id>,
+}
+
+/// `None` is this device's user (from the profile).
+pub async fn my_day(user: Option<Id>) -> ApiResult<MyDay> {
+    call("my_day", &ByUser { user }).await
+}
+
+pub async fn workload() -> ApiResult<Workload> {
+    call("workload", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+struct WorkloadCell {
+    user: Option<Id>,
+    column: WorkloadColumn,
+}
+
+/// The task-list filter behind one count of the workload table.
+pub async fn workload_filter(user: Option<Id>, column: WorkloadColumn) -> ApiResult<TaskFilter> {
+    call("workload_filter", &WorkloadCell { user, column }).await
+}
+
+pub async fn workload_chart() -> ApiResult<ChartSvg> {
+    call("workload_chart", &NoArgs {}).await
+}
+
+pub async fn follow_up_create(input: &FollowUpInput) -> ApiResult<TaskSaved> {
+    call("follow_up_create", &Create { input }).await
+}
+
+pub async fn reminders_due() -> ApiResult<Vec<DueReminder>> {
+    call("reminders_due", &NoArgs {}).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Snooze {
+    task_id: Id,
+    minutes: u32,
+}
+
+pub async fn reminder_snooze(task_id: Id, minutes: u32) -> ApiResult<()> {
+    call("reminder_snooze", &Snooze { task_id, minutes }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ByTask {
+    task_id: Id,
+}
+
+pub async fn reminder_dismiss(task_id: Id) -> ApiResult<()> {
+    call("reminder_dismiss", &ByTask { task_id }).await
+}
+
+#[derive(Serialize)]
+struct SaveIcs<'a> {
+    id: Id,
+    path: &'a str,
+}
+
+/// Write one task's calendar event to an .ics file.
+pub async fn task_ics_save(id: Id, path: &str) -> ApiResult<()> {
+    call("task_ics_save", &SaveIcs { id, path }).await
+}
+
+#[derive(Serialize)]
+struct SaveUserIcs<'a> {
+    user: Option<Id>,
+    path: &'a str,
+}
+
+/// Write a user's open tasks (`None`: this device's user) to one .ics file; resolves with how
+/// many it holds.
+pub async fn tasks_ics_save(user: Option<Id>, path: &str) -> ApiResult<u64> {
+    call("tasks_ics_save", &SaveUserIcs { user, path }).await
+}
+
+#[derive(Serialize)]
+struct SaveSmtp<'a> {
+    settings: &'a SmtpSettings,
+}
+
+pub async fn smtp_settings_get() -> ApiResult<SmtpSettings> {
+    call("smtp_settings_get", &NoArgs {}).await
+}
+
+pub async fn smtp_settings_save(settings: &SmtpSettings) -> ApiResult<SmtpSettings> {
+    call("smtp_settings_save", &SaveSmtp { settings }).await
+}
+
+pub async fn outbox_list() -> ApiResult<Vec<OutboxItem>> {
+    call("outbox_list", &NoArgs {}).await
+}
+
+/// Send what waits in the outbox now, without waiting for the next round.
+pub async fn outbox_send_now() -> ApiResult<OutboxRound> {
+    call("outbox_send_now", &NoArgs {}).await
 }

@@ -1,9 +1,10 @@
-//! The shell: a sidebar with the modules and the current view beside it.
+//! The shell: a sidebar with the modules and the current view beside it, and the reminders panel
+//! over both.
 
-use crm_model::{Id, LeadCodeKind};
+use crm_model::{Id, LeadCodeKind, NoteSubject};
 use leptos::prelude::*;
 
-use crate::{api, companies, contacts, leads, notes, settings, transfer};
+use crate::{api, companies, contacts, leads, notes, settings, tasks, transfer};
 
 /// What the main area shows. Held in a context signal: navigating is setting it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,17 @@ pub enum View {
     LeadCodes(LeadCodeKind),
     /// One program's or source's stats and graphs.
     LeadCode(LeadCodeKind, Id),
+    /// The user's open tasks: overdue, due today, upcoming.
+    MyDay,
+    /// The task list, filtered by the [`tasks::TaskListFilter`] in context (a filter holds text,
+    /// so it cannot live in this `Copy` enum).
+    Tasks,
+    /// The task form for an existing task.
+    Task(Id),
+    /// The task form for a new task, optionally about a company, contact or lead.
+    NewTask(Option<NoteSubject>),
+    /// Open tasks per user, for managers.
+    Workload,
     /// Full-text search over every note.
     Notes,
     /// CSV and Excel import of companies and contacts.
@@ -38,6 +50,15 @@ pub enum View {
 }
 
 impl View {
+    /// The screen of the record a note or task is about.
+    pub fn of(subject: NoteSubject) -> View {
+        match subject {
+            NoteSubject::Company(id) => View::Company(id),
+            NoteSubject::Contact(id) => View::Contact(id),
+            NoteSubject::Lead(id) => View::Lead(id),
+        }
+    }
+
     /// Which sidebar entry is highlighted for this view.
     fn section(self) -> Section {
         match self {
@@ -45,6 +66,7 @@ impl View {
             View::Contacts | View::Contact(_) | View::NewContact(_) | View::EditContact(_) => Section::Contacts,
             View::Leads | View::Lead(_) | View::Board => Section::Leads,
             View::Pipeline | View::LeadCodes(_) | View::LeadCode(..) => Section::Pipeline,
+            View::MyDay | View::Tasks | View::Task(_) | View::NewTask(_) | View::Workload => Section::Tasks,
             View::Notes => Section::Notes,
             View::Import => Section::Import,
             View::Settings => Section::Settings,
@@ -58,6 +80,7 @@ enum Section {
     Contacts,
     Leads,
     Pipeline,
+    Tasks,
     Notes,
     Import,
     Settings,
@@ -72,6 +95,7 @@ pub fn use_nav() -> RwSignal<View> {
 pub fn App() -> impl IntoView {
     let view = RwSignal::new(View::Companies);
     provide_context(view);
+    tasks::provide_task_state();
     view! {
         <div class="shell">
             <Sidebar/>
@@ -91,11 +115,17 @@ pub fn App() -> impl IntoView {
                     View::Pipeline => leads::PipelineDashboard().into_any(),
                     View::LeadCodes(kind) => view! { <leads::LeadCodes kind/> }.into_any(),
                     View::LeadCode(kind, id) => view! { <leads::LeadCodeScreen kind id/> }.into_any(),
+                    View::MyDay => tasks::MyDayScreen().into_any(),
+                    View::Tasks => tasks::TaskList().into_any(),
+                    View::Task(id) => view! { <tasks::TaskForm id=Some(id) related=None/> }.into_any(),
+                    View::NewTask(related) => view! { <tasks::TaskForm id=None related/> }.into_any(),
+                    View::Workload => tasks::WorkloadScreen().into_any(),
                     View::Notes => notes::NoteSearch().into_any(),
                     View::Import => transfer::ImportScreen().into_any(),
                     View::Settings => settings::Settings().into_any(),
                 }}
             </main>
+            <tasks::RemindersPanel/>
         </div>
     }
 }
@@ -104,28 +134,32 @@ pub fn App() -> impl IntoView {
 fn Sidebar() -> impl IntoView {
     let view = use_nav();
     let info = LocalResource::new(api::app_info);
-    let item = move |label: &'static str, section: Section, target: View| {
+    // Every entry has an id (`nav-tasks`) for the end-to-end test; Tasks carries the badge of
+    // due reminders.
+    let item = move |label: &'static str, section: Section, target: View, badge: Option<AnyView>| {
         view! {
             <button
+                id=format!("nav-{}", label.to_lowercase())
                 class="nav-item"
                 class:active=move || view.get().section() == section
                 aria-current=move || (view.get().section() == section).then_some("page")
                 on:click=move |_| view.set(target)
             >
-                {label}
+                {label}{badge}
             </button>
         }
     };
     view! {
         <nav class="sidebar" aria-label="Modules">
             <div class="brand"><img src="icon.png" alt="" width="28" height="28"/><span>"Keel CRM"</span></div>
-            {item("Companies", Section::Companies, View::Companies)}
-            {item("Contacts", Section::Contacts, View::Contacts)}
-            {item("Leads", Section::Leads, View::Leads)}
-            {item("Pipeline", Section::Pipeline, View::Pipeline)}
-            {item("Notes", Section::Notes, View::Notes)}
-            {item("Import", Section::Import, View::Import)}
-            {item("Settings", Section::Settings, View::Settings)}
+            {item("Companies", Section::Companies, View::Companies, None)}
+            {item("Contacts", Section::Contacts, View::Contacts, None)}
+            {item("Leads", Section::Leads, View::Leads, None)}
+            {item("Pipeline", Section::Pipeline, View::Pipeline, None)}
+            {item("Tasks", Section::Tasks, View::MyDay, Some(tasks::ReminderBadge().into_any()))}
+            {item("Notes", Section::Notes, View::Notes, None)}
+            {item("Import", Section::Import, View::Import, None)}
+            {item("Settings", Section::Settings, View::Settings, None)}
             <div class="sidebar-foot">
                 {move || info.get().map(|info| match info {
                     Ok(info) => view! {

@@ -10,6 +10,7 @@ use crate::{
     contacts::ContactTable,
     format,
     notes::NotesCard,
+    tasks::TasksCard,
     transfer::ExportPanel,
 };
 
@@ -279,7 +280,7 @@ pub fn CompanyDetail(
                                 <NotesCard subject=NoteSubject::Company(id) on_added=Callback::new(move |_| record.refetch())/>
                                 // The 360° screen's places for the records later releases add.
                                 <crate::leads::CompanyLeads company_id=id/>
-                                <section class="card" id="tasks-card"><h2>"Tasks"</h2><p class="muted">"No open tasks."</p></section>
+                                <TasksCard subject=NoteSubject::Company(id)/>
                                 <crate::leads::CompanyOrders company_id=id/>
                                 <section class="card wide">
                                     <h2>"History"</h2>

@@ -1,6 +1,6 @@
 //! Small pieces every screen shares.
 
-use crm_model::{ApiError, CodeLists, Count, Id, ListQuery, Page, PageAt, SortDir};
+use crm_model::{ApiError, ChartSvg, CodeLists, Count, Id, ListQuery, Page, PageAt, SortDir};
 use std::future::Future;
 
 use leptos::{prelude::*, task::spawn_local};
@@ -30,8 +30,11 @@ pub fn TextField(
     /// Marks the label as required.
     #[prop(optional)]
     required: bool,
+    /// The input's element id; `field-<name>` when not given.
+    #[prop(optional)]
+    id: &'static str,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = if id.is_empty() { format!("field-{name}") } else { id.to_owned() };
     let error_id = format!("{id}-error");
     view! {
         <div class="field" class:invalid=move || error.get().is_some()>
@@ -49,6 +52,64 @@ pub fn TextField(
             <p class="field-error" id=error_id data-field=name role="alert">{move || error.get()}</p>
         </div>
     }
+}
+
+/// A labelled control of any kind (select, textarea, …) with its validation message underneath:
+/// what [`TextField`] is for text inputs.
+#[component]
+pub fn Field(
+    /// Visible label.
+    label: &'static str,
+    /// The field's name in the wire type; the core reports errors under this name.
+    name: &'static str,
+    /// The element id of the control, for the label.
+    for_id: &'static str,
+    /// The validation message for this field, if any.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    /// The control.
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=for_id>{label}</label>
+            {children()}
+            <p class="field-error" data-field=name role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// A drop-down of the IANA time zones the core knows (loaded once per picker).
+#[component]
+pub fn ZoneSelect(
+    /// The element id.
+    id: &'static str,
+    /// The chosen zone, e.g. `Europe/Berlin`.
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let zones = LocalResource::new(crate::api::time_zones);
+    // Until the list arrives (or if it cannot), the current zone is the only choice.
+    let choices = move || {
+        let current = value.get();
+        let mut zones = zones.get().and_then(Result::ok).unwrap_or_default();
+        if !zones.contains(&current) {
+            zones.insert(0, current);
+        }
+        zones
+    };
+    view! {
+        <select id=id aria-label="Time zone" on:change=move |ev| value.set(event_target_value(&ev))>
+            {move || choices().into_iter().map(|zone| {
+                let selected = value.with_untracked(|v| *v == zone);
+                view! { <option value=zone.clone() selected=selected>{zone.clone()}</option> }
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// A chart the core rendered (plotters SVG), shown as an image.
+pub fn chart_svg(chart: ChartSvg) -> impl IntoView {
+    view! { <div class="svg" role="img" aria-label=chart.title inner_html=chart.svg></div> }
 }
 
 /// A drop-down of records by id, with an empty choice.
@@ -237,10 +298,25 @@ impl<T: Clone + Default + Send + Sync + 'static> Form<T> {
         get: fn(&T) -> &String,
         set: fn(&mut T, String),
     ) -> impl IntoView {
+        self.field_with_id("", label, name, kind, maxlength, get, set)
+    }
+
+    /// [`Form::field`] with an element id of its own (instead of `field-<name>`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn field_with_id(
+        self,
+        id: &'static str,
+        label: &'static str,
+        name: &'static str,
+        kind: &'static str,
+        maxlength: usize,
+        get: fn(&T) -> &String,
+        set: fn(&mut T, String),
+    ) -> impl IntoView {
         let Form { draft, error, .. } = self;
         view! {
             <TextField
-                label name kind maxlength required=name == "name"
+                id label name kind maxlength required=name == "name"
                 value=Signal::derive(move || draft.with(|d| get(d).clone()))
                 on_input=move |text| {
                     draft.update(|d| set(d, text));

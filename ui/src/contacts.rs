@@ -11,6 +11,7 @@ use crate::{
     components::{date_filter, filter_setter, ErrorBanner, Form, MergePicker, Pager, SortHeader, field_error, row_keys},
     format,
     notes::NotesCard,
+    tasks::TasksCard,
 };
 
 #[component]
@@ -213,6 +214,7 @@ pub fn ContactDetail(
                                     }.into_any()
                                 }}
                             </section>
+                            <TasksCard subject=NoteSubject::Contact(id)/>
                             <NotesCard subject=NoteSubject::Contact(id)/>
                             <section class="card wide">
                                 <h2>"History"</h2>

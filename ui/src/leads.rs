@@ -10,9 +10,10 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api,
     app::{View, use_nav},
-    components::{ErrorBanner, IdSelect, Pager, SortHeader, active_users, code_choices, date_filter, field_error, filter_setter, row_keys},
+    components::{ErrorBanner, IdSelect, chart_svg, Pager, SortHeader, active_users, code_choices, date_filter, field_error, filter_setter, row_keys},
     format,
     notes::NotesCard,
+    tasks::TasksCard,
     transfer::ExportPanel,
 };
 
@@ -380,6 +381,7 @@ pub fn LeadDetail(id: Id) -> impl IntoView {
                         </form>
                         <MoveCard lead=current.clone() users outcome on_moved=Callback::new(move |_| lead.refetch())/>
                         <EstimatesCard lead_id=id closed=!current.state.is_open()/>
+                        <TasksCard subject=NoteSubject::Lead(id)/>
                         <div class="span-all">
                             <NotesCard subject=NoteSubject::Lead(id) on_added=Callback::new(move |_| lead.refetch())/>
                         </div>
@@ -728,7 +730,7 @@ fn Chart(kind: LeadChartKind, scope: ChartScope, #[prop(optional)] version: Opti
     view! {
         <figure class="chart card" data-chart=format!("{kind:?}")>
             {move || chart.get().map(|result| match result {
-                Ok(svg) => view! { <div class="svg" role="img" aria-label=svg.title inner_html=svg.svg></div> }.into_any(),
+                Ok(svg) => chart_svg(svg).into_any(),
                 Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
             })}
             <figcaption class="hbox">

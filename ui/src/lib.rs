@@ -2,7 +2,8 @@
 //!
 //! - `api.rs` is the only place that talks to Tauri: one typed async function per command.
 //! - `app.rs` is the shell: navigation and the current view.
-//! - One module per CRM entity (`companies.rs`, `contacts.rs`, `leads.rs`) with its list, detail and form.
+//! - One module per CRM entity (`companies.rs`, `contacts.rs`, `leads.rs`, `tasks.rs`) with its list, detail and form.
+//!   `tasks.rs` also holds My day, the workload, the follow-up form of a note and the reminders.
 //! - `components.rs` holds the small pieces every screen shares (fields, sortable headers, pager).
 //!
 //! Architecture invariant: this crate depends on `crm-model` only. It never sees SQL or the store.
@@ -16,6 +17,7 @@ pub mod format;
 pub mod leads;
 pub mod notes;
 pub mod settings;
+pub mod tasks;
 pub mod transfer;
 
 pub use app::App;

@@ -1,7 +1,7 @@
-//! Notes: the timeline with its "add note" form on every record screen, and the knowledge-base
-//! search screen.
+//! Notes: the timeline with its "add note" form (and a "set follow-up" per note) on every record
+//! screen, and the knowledge-base search screen.
 
-use crm_model::{ApiError, Id, NoteInput, NoteSubject};
+use crm_model::{ApiError, Id, InvitationOutcome, NoteInput, NoteSubject};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
@@ -9,6 +9,7 @@ use crate::{
     app::{View, use_nav},
     components::{IdSelect, active_users, code_choices, field_error},
     format,
+    tasks::{FollowUpForm, outcome_line},
 };
 
 /// The notes about one record, newest first, with a form to add one.
@@ -26,6 +27,9 @@ pub fn NotesCard(
     let note_type = RwSignal::new(None::<Id>);
     let author = RwSignal::new(None::<Id>);
     let error = RwSignal::new(None::<ApiError>);
+    // The note whose follow-up form is open, and the line the last follow-up left under its note.
+    let following = RwSignal::new(None::<Id>);
+    let followed = RwSignal::new(None::<(Id, String, InvitationOutcome)>);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = NoteInput { subject, body: body.get_untracked(), note_type_id: note_type.get_untracked(), author_id: author.get_untracked() };
@@ -63,15 +67,32 @@ pub fn NotesCard(
                 Ok(notes) if notes.is_empty() => view! { <p class="muted">"No notes yet."</p> }.into_any(),
                 Ok(notes) => view! {
                     <ol class="timeline">
-                        {notes.into_iter().map(|note| view! {
-                            <li>
-                                <div class="note-meta">
-                                    {note.note_type.map(|t| view! { <span class="tag">{t}</span> })}
-                                    <strong>{note.author.unwrap_or_else(|| "Unknown author".into())}</strong>
-                                    <span class="muted small">{format::local_time(&note.created_at)}</span>
-                                </div>
-                                <p class="note-body">{note.body}</p>
-                            </li>
+                        {notes.into_iter().map(|note| {
+                            let note_id = note.id;
+                            let body = note.body.clone();
+                            view! {
+                                <li data-note=note_id.to_string()>
+                                    <div class="note-meta">
+                                        {note.note_type.map(|t| view! { <span class="tag">{t}</span> })}
+                                        <strong>{note.author.unwrap_or_else(|| "Unknown author".into())}</strong>
+                                        <span class="muted small">{format::local_time(&note.created_at)}</span>
+                                        <button class="ghost small follow-up" data-note=note_id.to_string()
+                                            aria-expanded=move || (following.get() == Some(note_id)).to_string()
+                                            on:click=move |_| following.update(|open| *open = if *open == Some(note_id) { None } else { Some(note_id) })
+                                        >"Set follow-up"</button>
+                                    </div>
+                                    <p class="note-body">{note.body}</p>
+                                    {move || (following.get() == Some(note_id)).then(|| view! {
+                                        <FollowUpForm note_id note_body=body.clone()
+                                            on_saved=Callback::new(move |(done, invitation)| {
+                                                following.set(None);
+                                                followed.set(Some((note_id, done, invitation)));
+                                            })
+                                            on_cancel=Callback::new(move |_| following.set(None))/>
+                                    })}
+                                    {move || followed.get().filter(|(id, ..)| *id == note_id).map(|(_, done, invitation)| outcome_line("follow-up-outcome", &done, &invitation))}
+                                </li>
+                            }
                         }).collect_view()}
                     </ol>
                 }.into_any(),
@@ -102,11 +123,7 @@ pub fn NoteSearch() -> impl IntoView {
             Ok(hits) => view! {
                 <ol class="timeline hits" id="note-hits">
                     {hits.into_iter().map(|hit| {
-                        let target = match hit.note.subject {
-                            NoteSubject::Company(id) => View::Company(id),
-                            NoteSubject::Contact(id) => View::Contact(id),
-                            NoteSubject::Lead(id) => View::Lead(id),
-                        };
+                        let target = View::of(hit.note.subject);
                         view! {
                             <li class="hit" tabindex="0" on:click=move |_| nav.set(target) on:keydown=move |ev| crate::components::row_keys(&ev)>
                                 <div class="note-meta">

@@ -70,3 +70,121 @@ fn counts_are_grouped() {
     assert_eq!(crate::format::count(1_234_567), "1,234,567");
     assert_eq!(crate::format::person("", "Prince"), "Prince");
 }
+
+// Tasks.
+
+fn task(title: &str, due_local: &str) -> crm_model::Task {
+    crm_model::Task {
+        id: uuid::Uuid::nil(),
+        title: title.into(),
+        notes: String::new(),
+        due_at: "2026-11-24T08:30:00Z".into(),
+        due_local: due_local.into(),
+        time_zone: "Europe/Berlin".into(),
+        duration_minutes: 30,
+        assignee_id: None,
+        assignee: Some("Ada".into()),
+        related: Some(crm_model::NoteSubject::Company(uuid::Uuid::nil())),
+        related_name: Some("Acme & Sons".into()),
+        note_id: None,
+        priority: crm_model::Priority::High,
+        status: crm_model::TaskStatus::Open,
+        reminder_minutes: Some(15),
+        remind_at: None,
+        ics_uid: "x@keel-crm".into(),
+        ics_sequence: 0,
+        completed_at: None,
+        created_at: "2026-11-20T09:30:00Z".into(),
+        updated_at: "2026-11-20T09:30:00Z".into(),
+    }
+}
+
+#[test]
+fn due_times_show_the_wall_time_as_entered_with_its_zone() {
+    use crate::format::{add_days, due, local_day, local_midnight, parse_day};
+    assert_eq!(due("2026-11-24T09:30", "Europe/Berlin"), "Tue 24 Nov 2026, 09:30 · Europe/Berlin");
+    assert_eq!(due("2028-02-29T23:05", "UTC"), "Tue 29 Feb 2028, 23:05 · UTC");
+    assert_eq!(due("1970-01-01T00:00", "UTC"), "Thu 1 Jan 1970, 00:00 · UTC");
+    assert_eq!(due("soon", "UTC"), "soon · UTC", "text that is not a wall time is shown as is");
+    assert_eq!(parse_day("2026-02-30"), None);
+    assert_eq!(add_days("2026-12-31", 1).as_deref(), Some("2027-01-01"));
+    assert_eq!(add_days("2024-03-01", -1).as_deref(), Some("2024-02-29"));
+    // Natively (no browser clock) days are UTC days: an exclusive end shows as the day before.
+    assert_eq!(local_midnight("2026-11-24").as_deref(), Some("2026-11-24T00:00:00Z"));
+    assert_eq!(local_day("2026-11-25T00:00:00Z", true), "2026-11-24");
+    assert_eq!(local_day("2026-11-25T10:00:00Z", true), "2026-11-25");
+    assert_eq!(local_day("2026-11-25", false), "2026-11-25");
+}
+
+#[test]
+fn reminder_choices_keep_an_offset_set_elsewhere() {
+    use crate::tasks::{REMINDER_CHOICES, reminder_choices, reminder_label};
+    let labels: Vec<String> = REMINDER_CHOICES.iter().map(|m| reminder_label(*m)).collect();
+    assert_eq!(labels, ["No reminder", "At the due time", "5 minutes before", "15 minutes before", "30 minutes before", "1 hour before", "1 day before"]);
+    assert_eq!(reminder_label(Some(120)), "2 hours before");
+    assert_eq!(reminder_label(Some(1)), "1 minute before");
+    assert_eq!(reminder_choices(Some(15)), REMINDER_CHOICES.to_vec());
+    let with_odd = reminder_choices(Some(120));
+    assert_eq!(with_odd.len(), REMINDER_CHOICES.len() + 1);
+    assert_eq!(with_odd[6], Some(120), "sorted between 1 hour and 1 day");
+}
+
+#[test]
+fn invitation_outcomes_say_where_the_invitation_went_or_why_not() {
+    use crate::tasks::{outcome_line, outcome_message};
+    use crm_model::InvitationOutcome;
+    let owner = Owner::new();
+    owner.set();
+    let queued = InvitationOutcome::Queued { to: "ada@example.com".into() };
+    assert_eq!(outcome_message(&queued), "Invitation queued for ada@example.com.");
+    let html = outcome_line("task-outcome", "Task saved.", &queued).to_html();
+    assert!(html.contains(r#"<p id="task-outcome" role="status" class="ok outcome">"#), "{html}");
+    assert!(html.contains("Task saved. Invitation queued for ada@example.com."), "{html}");
+    let not_sent = InvitationOutcome::NotSent { reason: "Nobody is assigned.".into() };
+    let html = outcome_line("follow-up-outcome", "Follow-up set.", &not_sent).to_html();
+    assert!(html.contains(r#"id="follow-up-outcome" role="status" class="warn outcome""#), "{html}");
+    assert!(html.contains("No invitation sent: Nobody is assigned."), "{html}");
+}
+
+#[test]
+fn follow_up_titles_start_with_the_notes_first_words() {
+    use crate::tasks::follow_up_title;
+    assert_eq!(follow_up_title("Called Ada about the\nspring  order"), "Follow up: Called Ada about the spring order");
+    assert_eq!(follow_up_title("Called Ada about the spring order, she wants a quote"), "Follow up: Called Ada about the spring order,…");
+    assert_eq!(follow_up_title("   "), "Follow up");
+    let long = "x".repeat(100);
+    assert_eq!(follow_up_title(&long), format!("Follow up: {}…", "x".repeat(60)));
+}
+
+#[test]
+fn my_day_shows_three_sections_and_asks_who_you_are() {
+    let owner = Owner::new();
+    owner.set();
+    let nav = RwSignal::new(crate::app::View::MyDay);
+    provide_context(nav);
+    crate::tasks::provide_task_state();
+    let day = crm_model::MyDay {
+        user_id: None,
+        time_zone: "Europe/Berlin".into(),
+        today: "2026-11-24".into(),
+        overdue: vec![task("Call Ada back", "2026-11-23T09:30")],
+        due_today: vec![],
+        upcoming: vec![task("Send the quote", "2026-11-26T14:00")],
+    };
+    let html = crate::tasks::my_day_sections(day, nav).to_html();
+    for id in ["overdue", "due-today", "upcoming", "choose-user"] {
+        assert!(html.contains(&format!(r#"id="{id}""#)), "{id}: {html}");
+    }
+    assert_eq!(html.matches(r#"<li data-task="00000000-0000-0000-0000-000000000000" class="task">"#).count(), 2, "{html}");
+    assert!(html.contains("Mon 23 Nov 2026, 09:30 · Europe/Berlin"), "{html}");
+    assert!(html.contains("Acme &amp; Sons"), "the related record is linked: {html}");
+    assert!(html.contains("priority-high"), "{html}");
+    assert!(html.contains("Nothing else is due today."), "{html}");
+}
+
+#[test]
+fn outbox_rounds_are_summed_up() {
+    let round = crm_model::OutboxRound { sent: 2, failed: 1, pending: 3, last_error: Some("connection refused".into()) };
+    assert_eq!(crate::settings::round_message(&round), "Sent 2 · 1 failed · 3 waiting. Last error: connection refused");
+    assert_eq!(crate::settings::round_message(&crm_model::OutboxRound::default()), "Sent 0 · 0 failed · 0 waiting.");
+}

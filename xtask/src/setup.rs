@@ -13,7 +13,16 @@ pub enum Purpose {
 /// Debian packages to build and show a WebKitGTK window.
 const APP_PACKAGES: &[&str] = &["build-essential", "pkg-config", "libwebkit2gtk-4.1-dev"];
 /// And to drive that window in a test: a virtual display and WebKit's WebDriver.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver"];
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    // Task invitations are read back by an independent parser (Python's icalendar) and imported
+    // by a real calendar program (khal); the mail tests send to a real SMTP server (aiosmtpd).
+    "khal",
+    "python3-icalendar",
+    "python3-aiosmtpd",
+];
 /// The fallback wasm toolchain of Debian 12 (bookworm-security): a rustc with the wasm32 target's
 /// source, built with `-Zbuild-std`, and the lld linker it needs.
 pub const DEBIAN_WASM_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "lld-22"];

@@ -294,7 +294,7 @@ fn cancelled() -> CoreError {
 
 /// Runs `write` against a temporary file next to `path` and renames it over `path` only if
 /// `write` succeeds. On failure the temporary file is deleted when it goes out of scope.
-fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Result<u64>) -> Result<u64> {
+pub(crate) fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Result<u64>) -> Result<u64> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -320,7 +320,7 @@ fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Resul
 }
 
 /// Turns an IO failure into a message that says what the user can do about it.
-fn io_error(path: &Path, error: &io::Error) -> CoreError {
+pub(crate) fn io_error(path: &Path, error: &io::Error) -> CoreError {
     let shown = path.display();
     let advice = match error.kind() {
         io::ErrorKind::PermissionDenied => {
