@@ -121,7 +121,47 @@ impl Store {
     pub fn load_demo(&mut self, seed: u64, n_companies: usize) -> Result<DemoSummary> {
         let summary = self.generate_demo(seed, Scale::small(n_companies), &mut |_| {})?;
         self.generate_demo_leads(seed, n_companies, &mut |_| {})?;
+        self.generate_demo_tasks(seed, n_companies)?;
         Ok(summary)
+    }
+
+    /// Add `n_tasks` demo tasks around today (a few overdue, some due today, most in the next two
+    /// weeks), spread over the active users and the companies, in this device's time zone. Unlike
+    /// the rest of the demo they follow the clock, so that My day and the workload have something
+    /// to show on any day. Only future tasks get a reminder, so a demo opens without a burst of
+    /// notifications.
+    pub fn generate_demo_tasks(&mut self, seed: u64, n_tasks: usize) -> Result<()> {
+        use chrono::{Duration, TimeZone};
+        let mut rng = Rng::new(seed ^ 0x7A5C);
+        let users: Vec<Uuid> = self.user_list()?.into_iter().filter(|u| u.active).map(|u| u.id).collect();
+        let companies: Vec<String> = self.conn.prepare("SELECT id FROM company ORDER BY id LIMIT 500")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let time_zone = self.profile()?.time_zone;
+        let tz = crate::time::zone("time_zone", &time_zone)?;
+        let today = crate::time::local_date(self.now_ms(), tz);
+        for index in 0..n_tasks {
+            let day = today + Duration::days(rng.below(20) as i64 - 5);
+            let at = day.and_hms_opt(8 + rng.below(10) as u32, [0, 15, 30, 45][rng.below(4)], 0).unwrap_or_default();
+            // Skip wall times a daylight-saving change removes, as a user would.
+            if tz.from_local_datetime(&at).single().is_none() {
+                continue;
+            }
+            let related = companies.get(rng.below(companies.len().max(1))).and_then(|id| Uuid::parse_str(id).ok()).map(crm_model::NoteSubject::Company);
+            let future = day > today;
+            let saved = self.task_create(crm_model::TaskInput {
+                title: rng.pick(TASK_TITLES).to_owned(),
+                due_local: at.format("%Y-%m-%dT%H:%M").to_string(),
+                time_zone: time_zone.clone(),
+                assignee_id: users.get(index % users.len().max(1)).copied(),
+                related,
+                priority: [crm_model::Priority::Normal, crm_model::Priority::Normal, crm_model::Priority::High, crm_model::Priority::Low][rng.below(4)],
+                reminder_minutes: future.then_some(15),
+                ..crm_model::TaskInput::default()
+            })?;
+            if day < today && rng.below(3) == 0 {
+                self.task_set_status(saved.task.id, crm_model::TaskStatus::Done)?;
+            }
+        }
+        Ok(())
     }
 
     /// Add `n_leads` demo leads spread over the existing companies, each taken along the default
@@ -273,6 +313,16 @@ fn demo_company(w: &mut WriteTx<'_>, rng: &mut Rng, index: usize, n_contacts: us
 }
 
 const DEMO_REPS: [(&str, &str); 3] = [("Dana Reyes", "dana@keel.example"), ("Sam Okafor", "sam@keel.example"), ("Lee Novak", "lee@keel.example")];
+const TASK_TITLES: &[&str] = &[
+    "Call back about the quote",
+    "Send the updated price list",
+    "Confirm the delivery date",
+    "Prepare the renewal offer",
+    "Visit the plant",
+    "Check the open invoice",
+    "Book the product demo",
+    "Follow up on the trade-show meeting",
+];
 const LEAD_TITLES: &[&str] = &[
     "Replacement of the packing line", "Annual service contract", "Spare parts framework", "Second site fit-out", "Upgrade to the new controller",
     "Pilot order", "Warehouse racking", "Safety retrofit", "Fleet renewal", "Training and support package",

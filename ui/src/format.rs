@@ -93,15 +93,20 @@ pub fn add_days(day: &str, offset: i64) -> Option<String> {
 }
 
 /// A task's due time as entered, with its zone: `Tue 24 Nov 2026, 09:30 · Europe/Berlin`.
-/// Text that is not a `YYYY-MM-DDTHH:MM` wall time is shown as it is.
 pub fn due(due_local: &str, time_zone: &str) -> String {
+    format!("{} · {time_zone}", due_wall(due_local))
+}
+
+/// A wall time `YYYY-MM-DDTHH:MM` as `Tue 24 Nov 2026, 09:30`; other text is shown as it is.
+pub fn due_wall(due_local: &str) -> String {
     let time = due_local.get(11..16).filter(|t| due_local.as_bytes().get(10) == Some(&b'T') && t.as_bytes().get(2) == Some(&b':'));
     match (parse_day(due_local), time) {
         (Some((year, month, day)), Some(time)) => {
+            // 1970-01-01, day 0, was a Thursday.
             let weekday = WEEKDAYS[(days_from_civil(year, month, day) + 3).rem_euclid(7) as usize];
-            format!("{weekday} {day} {} {year}, {time} · {time_zone}", MONTHS[month as usize - 1])
+            format!("{weekday} {day} {} {year}, {time}", MONTHS[month as usize - 1])
         }
-        _ => format!("{due_local} · {time_zone}"),
+        _ => due_local.to_owned(),
     }
 }
 

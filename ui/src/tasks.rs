@@ -453,8 +453,8 @@ pub(crate) fn my_day_sections(day: MyDay, nav: RwSignal<View>) -> impl IntoView 
     let section = |id: &'static str, title: &'static str, tasks: Vec<Task>, empty: &'static str| {
         let count = tasks.len();
         view! {
-            <section class="card day-section" id=id>
-                <h2>{title}<span class="count">{count}</span></h2>
+            <section class="card day-section" class:late=id == "overdue" && count > 0 id=id>
+                <h2>{title}<span class="section-count">{count}</span></h2>
                 {if tasks.is_empty() {
                     view! { <p class="muted">{empty}</p> }.into_any()
                 } else {
@@ -556,7 +556,7 @@ fn TaskRow(task: Task) -> impl IntoView {
     view! {
         <tr class="row" tabindex="0" data-task=id.to_string() class:closed=task.status != TaskStatus::Open
             on:click=move |_| nav.set(View::Task(id)) on:keydown=move |ev| row_keys(&ev)>
-            <td>{format::due(&task.due_local, &task.time_zone)}</td>
+            <td class="due">{format::due_wall(&task.due_local)}" "<span class="muted small">{task.time_zone.clone()}</span></td>
             <td class="strong">{task.title.clone()}</td>
             <td>{related_link(&task, nav)}</td>
             <td>{task.assignee.clone().unwrap_or_else(|| "—".into())}</td>
@@ -717,7 +717,11 @@ pub fn TaskForm(
     let submit = form.on_submit(
         move |mut input: TaskInput| {
             let mut problems = Vec::new();
-            let minutes = read_number(&duration.get_untracked(), "duration_minutes", "minutes", &mut problems);
+            // An empty duration is the usual half hour.
+            let minutes = match duration.get_untracked() {
+                text if text.trim().is_empty() => Some(TaskInput::default().duration_minutes),
+                text => read_number(&text, "duration_minutes", "minutes", &mut problems),
+            };
             input.duration_minutes = minutes.unwrap_or_default();
             (input.time_zone, input.assignee_id) = (zone.get_untracked(), assignee.get_untracked());
             (input.priority, input.reminder_minutes) = (priority.get_untracked(), reminder.get_untracked());

@@ -22,9 +22,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz, TzOffset};
 use crm_model::{Priority, Task};
-use icalendar::{
-    Alarm, Attendee, Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, PartStat, Property, Role, Trigger,
-};
+use icalendar::{Alarm, Attendee, Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, PartStat, Property, Role, Trigger};
 
 use crate::{CoreError, Result, time};
 
@@ -77,7 +75,12 @@ pub fn calendar(tasks: &[Task], calendar_name: &str, organizer: &Party, dtstamp_
     let stamp = stamp(dtstamp_ms)?;
     let slots = tasks.iter().map(Slot::of).collect::<Result<Vec<_>>>()?;
     let mut calendar = envelope(Method::Publish);
-    calendar.name(&text(calendar_name));
+    // What `Calendar::name` writes, but NAME (RFC 7986) typed as TEXT so that the crate escapes
+    // it as it does X-WR-CALNAME (it knows no type for NAME, and writes untyped values as given).
+    let name = text(calendar_name);
+    calendar
+        .append_property(Property::new("NAME", &name).add_parameter("VALUE", "TEXT").done())
+        .append_property(("X-WR-CALNAME", name.as_str()));
     for (task, slot) in tasks.iter().zip(&slots) {
         calendar.push(event(task, slot, Method::Publish, organizer, None, stamp));
     }
@@ -85,7 +88,8 @@ pub fn calendar(tasks: &[Task], calendar_name: &str, organizer: &Party, dtstamp_
 }
 
 fn stamp(dtstamp_ms: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(dtstamp_ms).ok_or_else(|| CoreError::invalid("dtstamp", format!("{dtstamp_ms} ms is not a representable time.")))
+    DateTime::from_timestamp_millis(dtstamp_ms)
+        .ok_or_else(|| CoreError::invalid("dtstamp", format!("{dtstamp_ms} ms is not a representable time.")))
 }
 
 /// When a task happens: its zone and its start and end moments.
@@ -99,7 +103,12 @@ impl Slot {
     fn of(task: &Task) -> Result<Slot> {
         let zone = time::zone("time_zone", &task.time_zone)?;
         let start = DateTime::parse_from_rfc3339(task.due_at.trim())
-            .map_err(|_| CoreError::invalid("due_at", format!("{:?} (task {:?}) is not a date and time such as 2026-11-24T08:30:00Z.", task.due_at, task.title)))?
+            .map_err(|_| {
+                CoreError::invalid(
+                    "due_at",
+                    format!("{:?} (task {:?}) is not a date and time such as 2026-11-24T08:30:00Z.", task.due_at, task.title),
+                )
+            })?
             .with_timezone(&Utc);
         if task.ics_uid.trim().is_empty() {
             return Err(CoreError::invalid("ics_uid", format!("Task {:?} has no calendar UID.", task.title)));
@@ -168,9 +177,7 @@ fn event(task: &Task, slot: &Slot, method: Method, organizer: &Party, attendee: 
         .priority(priority(task.priority))
         .status(status)
         .add_property("TRANSP", "OPAQUE")
-        .append_property(
-            Property::new("ORGANIZER", mailto(organizer)).add_parameter("CN", &parameter(&organizer.name)).done(),
-        );
+        .append_property(Property::new("ORGANIZER", mailto(organizer)).add_parameter("CN", &parameter(&organizer.name)).done());
     if let Some(end) = slot.dtend() {
         event.ends(end);
     }

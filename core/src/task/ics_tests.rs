@@ -90,7 +90,8 @@ print(json.dumps({
     'version': str(cal['VERSION']),
     'prodid': str(cal['PRODID']),
     'method': str(cal['METHOD']),
-    'name': str(cal['X-WR-CALNAME']) if 'X-WR-CALNAME' in cal else None,
+    'name': str(cal['NAME']) if 'NAME' in cal else None,
+    'x_wr_calname': str(cal['X-WR-CALNAME']) if 'X-WR-CALNAME' in cal else None,
     'timezones': sorted(zones),
     'standard_per_zone': {str(z['TZID']): len(z.walk('STANDARD')) for z in cal.walk('VTIMEZONE')},
     'daylight_per_zone': {str(z['TZID']): len(z.walk('DAYLIGHT')) for z in cal.walk('VTIMEZONE')},
@@ -163,8 +164,7 @@ impl Khal {
 
     /// "start end title" of every event from `from` to `to` (dates, inclusive).
     fn list(&self, from: &str, to: &str) -> Vec<String> {
-        let output =
-            self.command().args(["list", "--format", "{start} {end} {title}", "--day-format", "", from, to]).output().unwrap();
+        let output = self.command().args(["list", "--format", "{start} {end} {title}", "--day-format", "", from, to]).output().unwrap();
         assert!(output.status.success(), "khal list failed: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).unwrap().lines().filter(|line| !line.trim().is_empty()).map(str::to_owned).collect()
     }
@@ -361,10 +361,8 @@ fn reminders_and_times_stay_right_across_daylight_saving_changes() {
     let new_york = Khal::new("America/New_York");
     new_york.import(&ics);
     // An hour before the clocks go back: 00:45 EDT is unambiguous, its end 01:45 EDT is not.
-    let before = Task {
-        duration_minutes: 60,
-        ..task("dst5", "Late call", "2026-11-01T00:45", "America/New_York", "2026-11-01T04:45:00.000Z")
-    };
+    let before =
+        Task { duration_minutes: 60, ..task("dst5", "Late call", "2026-11-01T00:45", "America/New_York", "2026-11-01T04:45:00.000Z") };
     let ics = request(&before);
     assert!(ics.contains("\r\nDTSTART;TZID=America/New_York:20261101T004500\r\n"), "{ics}");
     assert!(ics.contains("\r\nDTEND:20261101T054500Z\r\n"), "{ics}");
@@ -397,10 +395,8 @@ fn reminders_and_times_stay_right_across_daylight_saving_changes() {
 
 #[test]
 fn a_reschedule_raises_the_sequence_and_a_cancel_keeps_the_uid() {
-    let first = Task {
-        reminder_minutes: Some(30),
-        ..task("t3", "Site visit", "2026-05-04T10:00", "Europe/Berlin", "2026-05-04T08:00:00.000Z")
-    };
+    let first =
+        Task { reminder_minutes: Some(30), ..task("t3", "Site visit", "2026-05-04T10:00", "Europe/Berlin", "2026-05-04T08:00:00.000Z") };
     let moved = Task {
         due_local: "2026-05-05T14:00".into(),
         due_at: "2026-05-05T12:00:00.000Z".into(),
@@ -432,17 +428,15 @@ fn a_reschedule_raises_the_sequence_and_a_cancel_keeps_the_uid() {
 #[test]
 fn a_calendar_of_tasks_in_two_zones_has_one_vtimezone_per_zone() {
     let tasks = [
-        Task {
-            reminder_minutes: Some(10),
-            ..task("c1", "Call Acme", "2026-04-14T09:00", "Europe/Berlin", "2026-04-14T07:00:00.000Z")
-        },
+        Task { reminder_minutes: Some(10), ..task("c1", "Call Acme", "2026-04-14T09:00", "Europe/Berlin", "2026-04-14T07:00:00.000Z") },
         task("c2", "Send quote", "2026-04-14T16:00", "Europe/Berlin", "2026-04-14T14:00:00.000Z"),
         task("c3", "Call Globex", "2026-04-14T11:00", "America/New_York", "2026-04-14T15:00:00.000Z"),
     ];
-    let ics = ics::calendar(&tasks, "Keel CRM tasks of Ada", &organizer(), STAMP_MS).unwrap();
+    let ics = ics::calendar(&tasks, "Keel CRM tasks of Ada; Sales, EMEA", &organizer(), STAMP_MS).unwrap();
     let read = python_read(&ics);
     assert_eq!(read["method"], "PUBLISH");
-    assert_eq!(read["name"], "Keel CRM tasks of Ada");
+    assert_eq!(read["name"], "Keel CRM tasks of Ada; Sales, EMEA");
+    assert_eq!(read["x_wr_calname"], "Keel CRM tasks of Ada; Sales, EMEA");
     assert_eq!(read["timezones"], serde_json::json!(["America/New_York", "Europe/Berlin"]));
     assert_eq!(ics.matches("BEGIN:VTIMEZONE").count(), 2, "{ics}");
     let events = read["events"].as_array().unwrap();
