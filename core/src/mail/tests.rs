@@ -473,3 +473,51 @@ fn a_server_without_tls_gets_nothing_when_tls_is_required() {
     send(&plain_smtp(server.port), &mail).unwrap();
     assert_eq!(server.messages().len(), 1);
 }
+
+/// The whole path of seed 001's follow-up: a note, "set follow-up reminder", the invitation in the
+/// outbox in the same transaction, and the user's inbox on a real SMTP server with the task's UID.
+#[test]
+fn a_follow_up_on_a_note_arrives_as_an_invitation_in_the_users_inbox() {
+    let server = SmtpServer::start();
+    let (mut store, _) = store_at_t0();
+    store.smtp_settings_save(plain_smtp(server.port)).unwrap();
+    let maria = store.user_create(crm_model::UserInput { name: "Maria Santos".into(), email: "maria@acme.example".into(), active: true }).unwrap();
+    store.profile_save(crm_model::Profile { user_id: Some(maria.id), time_zone: "Europe/Berlin".into() }).unwrap();
+    let company = store.company_create(crate::testing::acme()).unwrap();
+    let note = store
+        .note_create(crm_model::NoteInput { subject: crm_model::NoteSubject::Company(company.id), body: "Wants a quote by Friday.".into(), note_type_id: None, author_id: Some(maria.id) })
+        .unwrap();
+    let saved = store
+        .follow_up_create(crm_model::FollowUpInput {
+            note_id: note.id,
+            title: "Send the quote".into(),
+            due_local: "2027-01-22T10:00".into(),
+            time_zone: "Europe/Berlin".into(),
+            assignee_id: None,
+            reminder_minutes: Some(15),
+        })
+        .unwrap();
+    assert_eq!(saved.invitation, crm_model::InvitationOutcome::Queued { to: "maria@acme.example".into() });
+    assert_eq!(store.outbox_send_due().unwrap().sent, 1);
+
+    let messages = server.messages();
+    let [raw] = &messages[..] else { panic!("one message, got {}", messages.len()) };
+    let message = MessageParser::default().parse(raw.as_slice()).unwrap();
+    assert_eq!(message.subject(), Some("Reminder: Send the quote"));
+    let calendar = message.parts.iter().find(|p| content_type(p) == "text/calendar").expect("a text/calendar part");
+    assert_eq!(calendar.content_type().unwrap().attribute("method"), Some("REQUEST"));
+    // Unfolded: long content lines continue on the next line after a space (RFC 5545 3.1).
+    let ics = lf(calendar.text_contents().unwrap()).replace("\n ", "");
+    for line in [
+        "METHOD:REQUEST".to_owned(),
+        format!("UID:{}", saved.task.ics_uid),
+        "SEQUENCE:0".into(),
+        "DTSTART;TZID=Europe/Berlin:20270122T100000".into(),
+        "TRIGGER:-PT15M".into(),
+    ] {
+        assert!(ics.lines().any(|l| l == line), "{line} missing in\n{ics}");
+    }
+    assert!(ics.contains("ATTENDEE;CN=Maria Santos;") && ics.contains("RSVP=TRUE:mailto:maria@acme.example"), "{ics}");
+    // Maria invites herself; the organiser is the CRM's mailbox so that her calendar offers Accept.
+    assert!(ics.lines().any(|l| l == "ORGANIZER;CN=Keel CRM:mailto:crm@acme.example"), "{ics}");
+}

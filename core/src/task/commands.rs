@@ -229,7 +229,13 @@ impl Store {
     }
 
     fn invitations_setup(&self) -> Result<Invitations> {
-        Ok(Invitations { smtp_ready: self.smtp_configured()?, organizer: self.organizer()?, queued_at: self.now_ms() })
+        let from = self.smtp_settings()?.from;
+        Ok(Invitations {
+            smtp_ready: self.smtp_configured()?,
+            organizer: self.organizer()?,
+            mailbox: Party { name: "Keel CRM".into(), email: from },
+            queued_at: self.now_ms(),
+        })
     }
 
 }
@@ -238,6 +244,9 @@ impl Store {
 struct Invitations {
     smtp_ready: bool,
     organizer: Party,
+    /// The sending address, the organiser of reminders users send themselves: Outlook shows no
+    /// Accept and Decline on an invitation whose organiser is the recipient.
+    mailbox: Party,
     /// The wall clock, not the transaction's HLC time: after sync has seen a fast remote clock
     /// the HLC can run ahead, and the send rounds compare against the wall clock.
     queued_at: i64,
@@ -258,7 +267,8 @@ impl Invitations {
             return Ok(InvitationOutcome::NotSent { reason: "Outgoing mail is not set up (Settings → Email); save the .ics instead.".into() });
         }
         let attendee = Party { name, email };
-        let ics = ics::invitation(task, method, &self.organizer, Some(&attendee), w.now_ms())?;
+        let organizer = if self.organizer.email.eq_ignore_ascii_case(&attendee.email) { &self.mailbox } else { &self.organizer };
+        let ics = ics::invitation(task, method, organizer, Some(&attendee), w.now_ms())?;
         let (subject, body) = match method {
             Method::Cancel => (format!("Cancelled: {}", task.title), format!("{} ({} {}) was cancelled.\n", task.title, task.due_local.replace('T', " "), task.time_zone)),
             _ => (
