@@ -193,6 +193,44 @@ impl App {
         }
     }
 
+    /// Set an input's value the way the page sees typing (an `input` event), for inputs whose
+    /// native pickers WebDriver cannot type into (`datetime-local` in WebKitGTK).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.wait_for(css).await;
+        let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                      e.dispatchEvent(new Event('input', { bubbles: true })); e.dispatchEvent(new Event('change', { bubbles: true }));";
+        self.client.execute(script, vec![css.into(), value.into()]).await.unwrap_or_else(|e| panic!("setting {css}: {e}"));
+    }
+
+    /// Like [`App::wait_text`] with a longer patience, for what the app refreshes on a timer.
+    pub async fn wait_text_for(&self, css: &str, text: &str, patience: Duration) {
+        let started = Instant::now();
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && element.text().await.unwrap_or_default().contains(text)
+            {
+                return;
+            }
+            if started.elapsed() > patience {
+                self.screenshot("failure").await;
+                panic!("{css} never contained {text:?} within {patience:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Wait until nothing matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let started = Instant::now();
+        while self.client.find(Locator::Css(css)).await.is_ok() {
+            if started.elapsed() > TIMEOUT {
+                self.screenshot("failure").await;
+                panic!("{css} did not go away");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn type_into(&self, css: &str, text: &str) {
         self.wait_for(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
     }

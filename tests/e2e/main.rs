@@ -253,6 +253,7 @@ async fn create_a_company_restart_and_find_it_again() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.screenshot("10-demo").await;
     lead_to_order(&app).await;
+    follow_up_to_calendar(&app, data.path()).await;
     app.quit().await;
 }
 
@@ -353,4 +354,93 @@ async fn lead_to_order(app: &App) {
     app.wait_text("#stats-by-other", "Leads by source").await;
     app.wait_text("figure[data-chart=WinRate] .svg", "Win rate by month — Service contracts").await;
     app.screenshot("18-program").await;
+}
+
+/// Seed 001's follow-up reminder: say who uses the device, add a note with a follow-up, find the
+/// task in My day, save its .ics and read it back with an independent parser (Python's
+/// icalendar), see a due reminder's badge and snooze it, and open the workload behind a number.
+async fn follow_up_to_calendar(app: &App, folder: &std::path::Path) {
+    app.click_text(".nav-item", "Settings").await;
+    app.choose("#profile-user", "Dana Reyes").await;
+    app.choose("#profile-zone", "Europe/Berlin").await;
+    app.click("#save-profile").await;
+    app.wait_text("#profile-saved", "Saved.").await;
+
+    // A note on the first customer, and a follow-up on it for tomorrow at 10:00 in Berlin.
+    app.click(".nav-item:first-of-type").await;
+    let first = app.wait_for("#company-table tbody tr:first-child").await;
+    let customer = first.attr("data-name").await.unwrap().expect("rows carry their name");
+    app.click(&format!("#company-table tbody tr[data-name='{customer}'] td.strong")).await;
+    app.wait_text("#company-name", &customer).await;
+    app.type_into("#note-body", "Asked us to call back about the service contract.").await;
+    app.click("#add-note").await;
+    app.wait_text("#notes .timeline", "call back about the service contract").await;
+    app.click("#notes .timeline li:first-child button.follow-up").await;
+    let title = app.wait_for("#follow-up-title").await;
+    title.clear().await.unwrap();
+    title.send_keys("Call back about the contract").await.unwrap();
+    let tomorrow = (chrono::Utc::now().with_timezone(&chrono_tz::Europe::Berlin) + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    app.set_value("#follow-up-due", &format!("{tomorrow}T10:00")).await;
+    app.choose("#follow-up-zone", "Europe/Berlin").await;
+    app.click("#follow-up-save").await;
+    // No mail server is set up here: the outcome says so and points to the .ics instead.
+    app.wait_text("#follow-up-outcome", "not set up").await;
+    app.wait_text("#tasks-card", "Call back about the contract").await;
+    app.client.execute("document.querySelector('#follow-up-outcome').scrollIntoView({ block: 'center' })", vec![]).await.unwrap();
+    app.screenshot("19-follow-up").await;
+
+    // My day lists it as upcoming; its .ics is saved and read back.
+    app.click("#nav-tasks").await;
+    app.wait_text("#upcoming", "Call back about the contract").await;
+    app.screenshot("20-my-day").await;
+    app.click_text("#upcoming [data-task]", "Call back about the contract").await;
+    app.wait_value("#task-title", "Call back about the contract").await;
+    let ics = folder.join("follow-up.ics");
+    app.set_value("#ics-path-input", ics.to_str().unwrap()).await;
+    app.click("#task-save-ics").await;
+    app.wait_text("#ics-path", "follow-up.ics").await;
+    let parsed = std::process::Command::new("/usr/bin/python3")
+        .args([
+            "-c",
+            "import sys, icalendar\n\
+             cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+             ev = [c for c in cal.walk('VEVENT')][0]\n\
+             print(cal['METHOD'], ev['SUMMARY'], ev['DTSTART'].params['TZID'], ev['DTSTART'].dt.strftime('%Y-%m-%d %H:%M'), ev['ATTENDEE'])",
+        ])
+        .arg(&ics)
+        .output()
+        .expect("run /usr/bin/python3 (./x test installs python3-icalendar)");
+    assert!(parsed.status.success(), "{}", String::from_utf8_lossy(&parsed.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&parsed.stdout).trim(),
+        format!("REQUEST Call back about the contract Europe/Berlin {tomorrow} 10:00 mailto:dana@keel.example")
+    );
+
+    // A task due in ten minutes with a quarter-hour reminder is due now: the badge shows it.
+    app.click("#nav-tasks").await;
+    app.click("#new-task").await;
+    app.type_into("#task-title", "Prepare the call notes").await;
+    let soon = (chrono::Utc::now().with_timezone(&chrono_tz::Europe::Berlin) + chrono::Duration::minutes(10)).format("%Y-%m-%dT%H:%M").to_string();
+    app.set_value("#task-due", &soon).await;
+    app.choose("#task-zone", "Europe/Berlin").await;
+    app.choose("#task-assignee", "Dana Reyes").await;
+    app.choose("#task-reminder", "15 minutes").await;
+    app.click("#save-task").await;
+    app.wait_text("#task-outcome", "not set up").await;
+    app.wait_text_for("#nav-tasks .badge", "1", Duration::from_secs(45)).await;
+    app.click("#open-reminders").await;
+    app.wait_text("#reminders", "Prepare the call notes").await;
+    app.screenshot("21-reminders").await;
+    app.click("#reminders button.snooze[data-minutes='10']").await;
+    app.wait_gone("#nav-tasks .badge").await;
+
+    // The workload: Dana's open tasks, and the list behind the number.
+    app.click("#reminders-close").await;
+    app.click("#tab-workload").await;
+    app.wait_text("#workload-table", "Dana Reyes").await;
+    app.wait_for("#workload-chart svg").await;
+    app.screenshot("22-workload").await;
+    app.click("#workload-table tr[data-user-name='Dana Reyes'] button[data-column=open]").await;
+    app.wait_text("#task-table", "Call back about the contract").await;
+    app.wait_text("#task-table", "Prepare the call notes").await;
 }

@@ -32,7 +32,7 @@ pub enum View {
     LeadCode(LeadCodeKind, Id),
     /// The user's open tasks: overdue, due today, upcoming.
     MyDay,
-    /// The task list, filtered by the [`tasks::TaskListFilter`] in context (a filter holds text,
+    /// The task list, filtered by the filter in [`tasks::TaskState`] (a filter holds text,
     /// so it cannot live in this `Copy` enum).
     Tasks,
     /// The task form for an existing task.

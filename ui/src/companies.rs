@@ -132,7 +132,9 @@ fn FilterBar(
             {date("filter-note-from", "Newest note from", |f| f.newest_note_from.clone(), |f, d| f.newest_note_from = d)}
             {date("filter-note-to", "to", |f| f.newest_note_to.clone(), |f, d| f.newest_note_to = d)}
             <button class="ghost" id="clear-filters" on:click=move |_| {
-                (isr.set(None), osr.set(None), credit.set(None));
+                isr.set(None);
+                osr.set(None);
+                credit.set(None);
                 set(&|f| *f = CompanyFilter::default());
             }>"Clear"</button>
         </div>
@@ -168,8 +170,9 @@ pub fn CompanyTable(
             <tbody>
                 {rows.into_iter().map(|row| {
                     let id = row.id;
+                    let name = row.name.clone();
                     view! {
-                        <tr class="row" tabindex="0" data-id=id.to_string() on:click=move |_| on_open.run(id) on:keydown=move |ev| row_keys(&ev)>
+                        <tr class="row" tabindex="0" data-id=id.to_string() data-name=name.clone() on:click=move |_| on_open.run(id) on:keydown=move |ev| row_keys(&ev)>
                             <td class="mono">{row.customer_number}</td>
                             <td class="strong">{row.name}</td>
                             <td>{row.phone}</td>

@@ -278,6 +278,12 @@ impl<T: Send + Sync + 'static> Clone for Form<T> {
 }
 impl<T: Send + Sync + 'static> Copy for Form<T> {}
 
+impl<T: Clone + Default + Send + Sync + 'static> Default for Form<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: Clone + Default + Send + Sync + 'static> Form<T> {
     pub fn new() -> Self {
         Form { draft: RwSignal::new(T::default()), error: RwSignal::new(None), saving: RwSignal::new(false) }

@@ -158,6 +158,29 @@ pub fn follow_up_title(note_body: &str) -> String {
     }
 }
 
+/// The suggested path of one task's .ics file with the task's title in the file name
+/// (`…/task-2026-11-24.ics` → `…/task-call-ada-back-2026-11-24.ics`), so that saving several
+/// tasks on one day does not overwrite the first file.
+pub fn task_ics_path(suggested: &str, title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.chars().count() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let name_at = suggested.rfind(['/', '\\']).map_or(0, |i| i + 1);
+    match suggested[name_at..].strip_prefix("task-") {
+        Some(rest) if !slug.is_empty() => format!("{}task-{slug}-{rest}", &suggested[..name_at]),
+        _ => suggested.to_owned(),
+    }
+}
+
 fn subject_kind(subject: NoteSubject) -> &'static str {
     match subject {
         NoteSubject::Company(_) => "Company",
@@ -202,13 +225,6 @@ fn related_link(task: &Task, nav: RwSignal<View>) -> Option<impl IntoView + use<
     })
 }
 
-/// Writes an .ics file at the path suggested for `list` ("task" or "tasks") with `write`, which
-/// returns the sentence to show.
-async fn save_ics<F: std::future::Future<Output = Result<String, ApiError>>>(list: &str, write: impl FnOnce(String) -> F) -> Result<String, ApiError> {
-    let path = api::export_default_path(list, "ics").await?;
-    write(path).await
-}
-
 /// Where an .ics file went, or why it did not.
 fn ics_status(id: &'static str, status: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
     move || {
@@ -229,7 +245,7 @@ pub fn ReminderBadge() -> impl IntoView {
         let due = state.reminders.with(Vec::len);
         (due > 0).then(|| {
             view! {
-                <span class="badge reminders-badge" title=format!("{due} reminders due: show them")
+                <span class="badge reminders-badge" id="open-reminders" title=format!("{due} reminders due: show them")
                     on:click=move |ev| {
                         // The badge sits in the navigation button: show the reminders, stay here.
                         ev.stop_propagation();
@@ -311,8 +327,9 @@ pub fn RemindersPanel() -> impl IntoView {
 /// My day, All tasks and Workload.
 #[component]
 fn TaskTabs(
-    /// The tab shown.
-    current: View,
+    /// The tab shown; none on the task form.
+    #[prop(optional)]
+    current: Option<View>,
 ) -> impl IntoView {
     let state = task_state();
     let tab = move |id: &'static str, label: &'static str, here: bool, go: Callback<()>| {
@@ -321,10 +338,10 @@ fn TaskTabs(
         }
     };
     view! {
-        <nav class="tabs" aria-label="Task views">
-            {tab("tab-my-day", "My day", current == View::MyDay, Callback::new(move |_| state.nav.set(View::MyDay)))}
-            {tab("tab-all-tasks", "All tasks", current == View::Tasks, Callback::new(move |_| state.open_list(open_tasks())))}
-            {tab("tab-workload", "Workload", current == View::Workload, Callback::new(move |_| state.nav.set(View::Workload)))}
+        <nav class="tabs" id="tasks-tabs" aria-label="Task views">
+            {tab("tab-my-day", "My day", current == Some(View::MyDay), Callback::new(move |_| state.nav.set(View::MyDay)))}
+            {tab("tab-all-tasks", "All tasks", current == Some(View::Tasks), Callback::new(move |_| state.open_list(open_tasks())))}
+            {tab("tab-workload", "Workload", current == Some(View::Workload), Callback::new(move |_| state.nav.set(View::Workload)))}
         </nav>
     }
 }
@@ -353,11 +370,12 @@ fn TaskItem(
         });
     };
     view! {
-        <li class="task" data-task=id.to_string() class:closed=status != TaskStatus::Open>
+        // The whole item opens the task; the title is the button for the keyboard.
+        <li class="task" data-task=id.to_string() class:closed=status != TaskStatus::Open on:click=move |_| state.nav.set(View::Task(id))>
             <input type="checkbox" class="done" aria-label=format!("Done: {}", task.title) prop:checked=status == TaskStatus::Done
-                disabled=status == TaskStatus::Cancelled on:change=toggle/>
+                disabled=status == TaskStatus::Cancelled on:click=|ev| ev.stop_propagation() on:change=toggle/>
             <div class="task-main">
-                <button type="button" class="link task-title" on:click=move |_| state.nav.set(View::Task(id))>{task.title.clone()}</button>
+                <button type="button" class="link task-title">{task.title.clone()}</button>
                 <span class="muted small line">
                     {format::due(&task.due_local, &task.time_zone)}
                     {task.assignee.clone().filter(|_| !show_related).map(|name| format!(" · {name}"))}
@@ -415,10 +433,11 @@ pub fn MyDayScreen() -> impl IntoView {
     let ics = RwSignal::new(None::<Result<String, String>>);
     let save = move |_| {
         spawn_local(async move {
-            let saved = save_ics("tasks", |path| async move {
+            let saved = async {
+                let path = api::export_default_path("tasks", "ics").await?;
                 let tasks = api::tasks_ics_save(None, &path).await?;
-                Ok(format!("Saved {} open tasks to {path}", format::count(tasks)))
-            })
+                Ok::<_, ApiError>(format!("Saved {} open tasks to {path}", format::count(tasks)))
+            }
             .await;
             let _ = ics.try_set(Some(saved.map_err(|e| e.message)));
         })
@@ -433,7 +452,7 @@ pub fn MyDayScreen() -> impl IntoView {
                 {move || {
                     let due = state.reminders.with(Vec::len);
                     (due > 0).then(|| view! {
-                        <button id="open-reminders" on:click=move |_| state.reminders_open.set(true)>{format!("Reminders ({due})")}</button>
+                        <button id="my-day-reminders" on:click=move |_| state.reminders_open.set(true)>{format!("Reminders ({due})")}</button>
                     })
                 }}
                 <button id="save-ics" on:click=save>"Save my open tasks as .ics"</button>
@@ -452,8 +471,9 @@ pub fn MyDayScreen() -> impl IntoView {
 pub(crate) fn my_day_sections(day: MyDay, nav: RwSignal<View>) -> impl IntoView {
     let section = |id: &'static str, title: &'static str, tasks: Vec<Task>, empty: &'static str| {
         let count = tasks.len();
+        let late = id == "overdue" && count > 0;
         view! {
-            <section class="card day-section" class:late=id == "overdue" && count > 0 id=id>
+            <section class="card day-section" class:late=late id=id>
                 <h2>{title}<span class="section-count">{count}</span></h2>
                 {if tasks.is_empty() {
                     view! { <p class="muted">{empty}</p> }.into_any()
@@ -670,6 +690,7 @@ pub fn TaskForm(
     let reminder = RwSignal::new(Some(15));
     let duration = RwSignal::new("30".to_owned());
     let outcome = RwSignal::new(None::<(String, InvitationOutcome)>);
+    let ics_path = RwSignal::new(String::new());
     let ics = RwSignal::new(None::<Result<String, String>>);
     let lists = LocalResource::new(api::code_lists);
     let show = move |task: Task| {
@@ -680,6 +701,15 @@ pub fn TaskForm(
         reminder.set(task.reminder_minutes);
         duration.set(task.duration_minutes.to_string());
         related_name.set(task.related_name.clone());
+        // Suggest where the task's .ics goes, once per task (a path the user typed stays).
+        if ics_path.with_untracked(String::is_empty) {
+            let title = task.title.clone();
+            spawn_local(async move {
+                if let Ok(suggested) = api::export_default_path("task", "ics").await {
+                    let _ = ics_path.try_set(task_ics_path(&suggested, &title));
+                }
+            });
+        }
         current.set(Some(task));
     };
     match id {
@@ -749,19 +779,15 @@ pub fn TaskForm(
     };
     let save_file = move |_| {
         let Some(id) = current.with_untracked(|t| t.as_ref().map(|t| t.id)) else { return };
+        let path = ics_path.get_untracked();
         spawn_local(async move {
-            let result = save_ics("task", |path| async move {
-                api::task_ics_save(id, &path).await?;
-                Ok(format!("Saved {path}"))
-            })
-            .await;
+            let result = api::task_ics_save(id, &path).await.map(|()| format!("Saved {path}"));
             let _ = ics.try_set(Some(result.map_err(|e| e.message)));
         })
     };
     let error = move |name: &'static str| field_error(form.error, name);
     let status = move || current.with(|t| t.as_ref().map(|t| t.status));
     view! {
-        <button class="link back" on:click=move |_| nav.set(View::MyDay)>"← My day"</button>
         <header class="page-head">
             <h1>{move || if current.with(Option::is_some) { "Task" } else { "New task" }}{move || status().map(status_badge)}</h1>
             {move || status().map(|status| view! {
@@ -773,13 +799,12 @@ pub fn TaskForm(
                     {(status != TaskStatus::Open).then(|| view! {
                         <button id="task-reopen" on:click=move |_| set_status(TaskStatus::Open, "Task reopened.")>"Reopen"</button>
                     })}
-                    <button id="task-save-ics" on:click=save_file>"Save .ics"</button>
                 </div>
             })}
         </header>
+        <TaskTabs/>
         <ErrorBanner error=form.error/>
         {move || outcome.get().map(|(done, invitation)| outcome_line("task-outcome", &done, &invitation))}
-        {ics_status("task-ics-path", ics)}
         <form class="form card" id="task-form" on:submit=submit novalidate>
             <div class="grid">
                 <TextField label="Title" name="title" id="task-title" maxlength=limits::TASK_TITLE required=true
@@ -824,6 +849,17 @@ pub fn TaskForm(
                 </button>
             </div>
         </form>
+        {move || current.with(Option::is_some).then(|| view! {
+            <section class="card ics-card" id="task-ics">
+                <h2>"Calendar file"</h2>
+                <div class="hbox">
+                    <input id="ics-path-input" class="grow" aria-label="Save the .ics as" prop:value=move || ics_path.get()
+                        on:input=move |ev| ics_path.set(event_target_value(&ev))/>
+                    <button id="task-save-ics" on:click=save_file>"Save .ics"</button>
+                </div>
+                {ics_status("ics-path", ics)}
+            </section>
+        })}
     }
 }
 
@@ -864,7 +900,7 @@ pub fn WorkloadScreen() -> impl IntoView {
             }
         };
         view! {
-            <tr data-user=key.clone()>
+            <tr data-user=key.clone() data-user-name=row.name.clone()>
                 <td class="strong">{row.name.clone()}</td>
                 {cell(WorkloadColumn::Overdue, "overdue", row.overdue, "overdue")}
                 {cell(WorkloadColumn::DueToday, "due_today", row.due_today, "due today")}

@@ -106,6 +106,7 @@ fn due_times_show_the_wall_time_as_entered_with_its_zone() {
     assert_eq!(due("2028-02-29T23:05", "UTC"), "Tue 29 Feb 2028, 23:05 · UTC");
     assert_eq!(due("1970-01-01T00:00", "UTC"), "Thu 1 Jan 1970, 00:00 · UTC");
     assert_eq!(due("soon", "UTC"), "soon · UTC", "text that is not a wall time is shown as is");
+    assert_eq!(crate::format::due_wall("2026-11-24T09:30"), "Tue 24 Nov 2026, 09:30");
     assert_eq!(parse_day("2026-02-30"), None);
     assert_eq!(add_days("2026-12-31", 1).as_deref(), Some("2027-01-01"));
     assert_eq!(add_days("2024-03-01", -1).as_deref(), Some("2024-02-29"));
@@ -187,4 +188,13 @@ fn outbox_rounds_are_summed_up() {
     let round = crm_model::OutboxRound { sent: 2, failed: 1, pending: 3, last_error: Some("connection refused".into()) };
     assert_eq!(crate::settings::round_message(&round), "Sent 2 · 1 failed · 3 waiting. Last error: connection refused");
     assert_eq!(crate::settings::round_message(&crm_model::OutboxRound::default()), "Sent 0 · 0 failed · 0 waiting.");
+}
+
+#[test]
+fn one_tasks_ics_file_is_named_after_the_task() {
+    use crate::tasks::task_ics_path;
+    assert_eq!(task_ics_path("/home/ada/Documents/task-2026-11-24.ics", "Call Ada back: re Q3!"), "/home/ada/Documents/task-call-ada-back-re-q3-2026-11-24.ics");
+    assert_eq!(task_ics_path(r"C:\Users\task-x\task-2026-11-24.ics", "Überprüfen"), r"C:\Users\task-x\task-überprüfen-2026-11-24.ics");
+    assert_eq!(task_ics_path("/tmp/task-2026-11-24.ics", "!!!"), "/tmp/task-2026-11-24.ics", "nothing to name it after");
+    assert_eq!(task_ics_path("/tmp/other.ics", "Call"), "/tmp/other.ics");
 }

@@ -71,7 +71,7 @@ pub fn ExportPanel(
     /// Rows the list holds, for the progress bar.
     count: Signal<Option<Count>>,
     /// Runs the export to the given path and resolves with the rows written.
-    run: Callback<String, std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, ApiError>>>>>,
+    run: Callback<String, crate::components::Pending<u64>>,
 ) -> impl IntoView {
     let format_choice = RwSignal::new("xlsx".to_owned());
     let path = RwSignal::new(String::new());
@@ -138,7 +138,10 @@ pub fn ImportScreen() -> impl IntoView {
     let undone = RwSignal::new(None::<String>);
     let request = move || ImportRequest { target: target.get_untracked(), mapping: mapping.get_untracked(), on_duplicate: on_duplicate.get_untracked() };
     let read = move |_| {
-        (report.set(None), error.set(None), undone.set(None), preview.set(None));
+        report.set(None);
+        error.set(None);
+        undone.set(None);
+        preview.set(None);
         spawn_local(async move {
             match api::import_preview(&path.get_untracked(), target.get_untracked()).await {
                 Ok(found) => {
@@ -159,7 +162,10 @@ pub fn ImportScreen() -> impl IntoView {
         })
     };
     let apply = move |_| {
-        (error.set(None), undone.set(None), running.set(true), done.set(0));
+        error.set(None);
+        undone.set(None);
+        running.set(true);
+        done.set(0);
         watch_progress(running, done);
         spawn_local(async move {
             let outcome = api::import_apply(&path.get_untracked(), &request()).await;
