@@ -62,6 +62,13 @@ fn the_wire_types_stay_small_and_portable() {
 }
 
 #[test]
+fn the_sync_rules_are_shared_without_the_desktop() {
+    // The sync server will depend on crm-sync; so crm-sync must carry nothing of the desktop.
+    let workspace = metadata("Cargo.toml");
+    assert_free_of(&workspace, "crm-sync", &["crm-core", "crm-model", "crm-desktop", "rusqlite", "libsqlite3-sys", "tauri", "tokio"]);
+}
+
+#[test]
 fn the_checker_itself_catches_a_forbidden_dependency() {
     // The desktop shell depends on tauri and the core: if the walk missed them, every rule above
     // would pass vacuously.

@@ -245,3 +245,60 @@ impl App {
         self.client.close().await.expect("closing the session closes the app");
     }
 }
+
+/// The desktop's notification service for the test: a real notification daemon (dunst) on the
+/// session bus that `./x test` starts (`dbus-run-session`), and `dbus-monitor` recording every
+/// `Notify` call the app makes, so the test sees what a user's desktop would show.
+pub struct Notifications {
+    daemon: Child,
+    monitor: Child,
+    log: std::path::PathBuf,
+}
+
+impl Notifications {
+    pub async fn start(folder: &std::path::Path) -> Notifications {
+        assert!(
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            "no D-Bus session bus: run the end-to-end test through `./x test` (it uses dbus-run-session)"
+        );
+        let daemon = Command::new("dunst").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("dunst (./x test installs it)");
+        let log = folder.join("notifications.log");
+        let monitor = Command::new("dbus-monitor")
+            .args(["--session", "interface='org.freedesktop.Notifications',member='Notify'"])
+            .stdout(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("dbus-monitor (package dbus-bin)");
+        // Both are ready once the daemon owns its bus name.
+        let started = Instant::now();
+        loop {
+            let owner = Command::new("dbus-send")
+                .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/", "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.Notifications"])
+                .output()
+                .expect("dbus-send");
+            if String::from_utf8_lossy(&owner.stdout).contains("boolean true") {
+                break;
+            }
+            assert!(started.elapsed() < TIMEOUT, "dunst did not take the notification service name");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Notifications { daemon, monitor, log }
+    }
+
+    /// Wait until the app has sent a notification whose text contains `text`.
+    pub async fn wait_for(&self, text: &str, patience: Duration) {
+        let started = Instant::now();
+        while !std::fs::read_to_string(&self.log).unwrap_or_default().contains(text) {
+            assert!(started.elapsed() < patience, "no desktop notification with {text:?} within {patience:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for Notifications {
+    fn drop(&mut self) {
+        let _ = self.monitor.kill();
+        let _ = self.daemon.kill();
+        let _ = self.monitor.wait();
+        let _ = self.daemon.wait();
+    }
+}

@@ -8,7 +8,7 @@ mod driver;
 
 use std::time::Duration;
 
-use driver::{App, TauriDriver};
+use driver::{App, Notifications, TauriDriver};
 use fantoccini::Locator;
 
 const COMPANY: &str = "Zephyr Test Works";
@@ -19,6 +19,7 @@ async fn create_a_company_restart_and_find_it_again() {
     let data = tempfile::tempdir().unwrap();
     let database = data.path().join("e2e.sqlite3");
     let driver = TauriDriver::start().await;
+    let notifications = Notifications::start(data.path()).await;
 
     // First run: an empty database.
     let app = App::launch(&driver, &database).await;
@@ -253,7 +254,7 @@ async fn create_a_company_restart_and_find_it_again() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.screenshot("10-demo").await;
     lead_to_order(&app).await;
-    follow_up_to_calendar(&app, data.path()).await;
+    follow_up_to_calendar(&app, data.path(), &notifications).await;
     app.quit().await;
 }
 
@@ -358,8 +359,9 @@ async fn lead_to_order(app: &App) {
 
 /// Seed 001's follow-up reminder: say who uses the device, add a note with a follow-up, find the
 /// task in My day, save its .ics and read it back with an independent parser (Python's
-/// icalendar), see a due reminder's badge and snooze it, and open the workload behind a number.
-async fn follow_up_to_calendar(app: &App, folder: &std::path::Path) {
+/// icalendar), see a due reminder's badge and desktop notification and snooze it, and open the
+/// workload behind a number.
+async fn follow_up_to_calendar(app: &App, folder: &std::path::Path, notifications: &Notifications) {
     app.click_text(".nav-item", "Settings").await;
     app.choose("#profile-user", "Dana Reyes").await;
     app.choose("#profile-zone", "Europe/Berlin").await;
@@ -428,6 +430,8 @@ async fn follow_up_to_calendar(app: &App, folder: &std::path::Path) {
     app.click("#save-task").await;
     app.wait_text("#task-outcome", "not set up").await;
     app.wait_text_for("#nav-tasks .badge", "1", Duration::from_secs(45)).await;
+    // The background round (every 30 s) raises it on the desktop too.
+    notifications.wait_for("Reminder: Prepare the call notes", Duration::from_secs(45)).await;
     app.click("#open-reminders").await;
     app.wait_text("#reminders", "Prepare the call notes").await;
     app.screenshot("21-reminders").await;

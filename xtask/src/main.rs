@@ -100,7 +100,12 @@ fn test() -> Result {
     let app = build_app()?;
     step("End-to-end test in a real window (Xvfb + tauri-driver + WebKitWebDriver)");
     let display = Xvfb::start()?;
-    exec(cargo()
+    // Inside a private D-Bus session, where the test starts a notification daemon: reminders
+    // raise real desktop notifications, and the test watches them arrive.
+    exec(Command::new("dbus-run-session")
+        .current_dir(root())
+        .arg("--")
+        .arg(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         // `--workspace` (not `--package`) so that features unify as in the run above and nothing
         // is compiled twice.
         .args(["test", "--workspace", "--test", "e2e", "--", "--ignored", "--nocapture", "--test-threads", "1"])

@@ -22,6 +22,10 @@ const TEST_PACKAGES: &[&str] = &[
     "khal",
     "python3-icalendar",
     "python3-aiosmtpd",
+    // Reminders raise desktop notifications: a session bus and a real notification daemon.
+    "dbus-daemon",
+    "dbus-bin",
+    "dunst",
 ];
 /// The fallback wasm toolchain of Debian 12 (bookworm-security): a rustc with the wasm32 target's
 /// source, built with `-Zbuild-std`, and the lld linker it needs.
