@@ -31,6 +31,7 @@ pub mod note;
 pub mod numbering;
 pub mod order;
 pub mod search;
+pub mod sync;
 pub mod task;
 mod store;
 mod sql;

@@ -30,6 +30,9 @@ pub struct WriteTx<'s> {
     touched: BTreeSet<(&'static str, String)>,
     /// Whether a lead or a move was written: the day's pipeline total is noted before commit.
     pipeline_changed: bool,
+    /// Applying another device's change (see `sync`): the row is written with every derived
+    /// effect, but not logged again (the remote change is recorded as it came).
+    replaying: bool,
     hlc: u64,
     device_id: String,
     actor: &'s str,
@@ -46,7 +49,7 @@ impl Store {
         let hlc = self.clock.tick();
         let tx = self.conn.transaction()?;
         let mut write =
-            WriteTx { tx, touched: BTreeSet::new(), pipeline_changed: false, hlc, device_id: self.device_id.to_string(), actor: &self.actor, series: &self.series };
+            WriteTx { tx, touched: BTreeSet::new(), pipeline_changed: false, replaying: false, hlc, device_id: self.device_id.to_string(), actor: &self.actor, series: &self.series };
         let out = change(&mut write)?;
         search::reindex(&write.tx, write.touched.iter().map(|(entity, id)| (*entity, id.as_str())))?;
         if write.pipeline_changed {
@@ -172,11 +175,15 @@ impl WriteTx<'_> {
     }
 
     /// ...and derived data that follows the row once written (`changed` are the written
-    /// columns): the lead goes back into the sums, a lead's copied names are refreshed, and a
+    /// columns): a note moves its record's newest-note date, the lead goes back into the sums, a
+    /// lead's copied names are refreshed, and a
     /// renamed customer, program, source or user is renamed on its leads (see `lead::names`).
     fn after_write(&mut self, table: &'static str, id: Uuid, lead: Option<&str>, changed: &Columns) -> Result<()> {
         if let Some(lead) = lead {
             crate::lead::pipeline::apply(&self.tx, lead)?;
+        }
+        if table == "note" && !changed.is_empty() {
+            crate::note::refresh_newest_note(&self.tx, id)?;
         }
         if table == crate::lead::TABLE && !changed.is_empty() {
             crate::lead::names::refresh_lead(&self.tx, &id.to_string())?;
@@ -224,8 +231,16 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// While on, writes are not logged: `sync` records the remote change itself.
+    pub(crate) fn set_replaying(&mut self, on: bool) {
+        self.replaying = on;
+    }
+
     /// Append one change record: `patch` is the written columns, `None` a tombstone.
     fn log(&mut self, table: &str, row_id: Uuid, patch: Option<&Columns>) -> Result<()> {
+        if self.replaying {
+            return Ok(());
+        }
         let (op, patch) = match patch {
             Some(columns) => ("set", Some(patch_json(columns)?)),
             None => ("delete", None),

@@ -1,0 +1,209 @@
+use std::collections::BTreeMap;
+
+use crm_sync::{Change, Op, Stamp, Version, merge_decision};
+use rusqlite::{OptionalExtension, types::Value};
+use uuid::Uuid;
+
+use super::schema::SyncSchema;
+use crate::{CoreError, Result, Store, write::WriteTx};
+
+/// What one batch of remote changes did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    /// Changes that wrote at least one column, inserted a row or deleted one.
+    pub applied: u32,
+    /// Changes already held (by change id): nothing happened.
+    pub duplicates: u32,
+    /// Changes recorded but without effect: every column they set has a newer write, or their
+    /// row is deleted (a delete wins).
+    pub ignored: u32,
+}
+
+/// SQLite's extended result code for a foreign-key violation.
+const FOREIGN_KEY: i32 = 787;
+
+impl Store {
+    /// This device's change log after `seq` (its own changes and those it applied), oldest first,
+    /// as wire changes with their log sequence: what a push sends.
+    pub fn changes_after(&self, seq: i64, limit: u32) -> Result<Vec<(i64, Change)>> {
+        let mut select = self.conn.prepare_cached(
+            "SELECT seq, change_id, table_name, row_id, op, patch, hlc, device_id, user_id FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = select.query_map(rusqlite::params![seq, limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+            ))
+        })?;
+        let corrupt = |what: String| CoreError::Migration(format!("the change log holds an unreadable record: {what}"));
+        rows.map(|row| {
+            let (seq, change_id, table, row_id, op, patch, hlc, device, user) = row?;
+            let op = match (op.as_str(), patch) {
+                ("delete", _) => Op::Delete,
+                (_, Some(patch)) => Op::Set(serde_json::from_str(&patch).map_err(|e| corrupt(e.to_string()))?),
+                (_, None) => return Err(corrupt(format!("set {change_id} without columns"))),
+            };
+            let change_id = Uuid::parse_str(&change_id).map_err(|e| corrupt(e.to_string()))?;
+            let device = Uuid::parse_str(&device).map_err(|e| corrupt(e.to_string()))?;
+            Ok((seq, Change { change_id, table, row_id, op, stamp: Stamp::new(hlc as u64, device), user }))
+        })
+        .collect()
+    }
+
+    /// Apply changes from other devices, all or none, under the merge rules of `crm_sync::merge`.
+    /// A batch with an invalid change or a stamp too far in the future is refused before anything
+    /// is applied.
+    pub fn apply_remote(&mut self, changes: &[Change]) -> Result<ApplyReport> {
+        let schema = SyncSchema::get(&self.conn)?;
+        let wire = schema.wire(0);
+        for change in changes {
+            change.validate(&wire).map_err(|e| CoreError::Conflict(format!("A change from another device was refused: {e}")))?;
+        }
+        // Our clock moves past every stamp we take in, so a later local edit wins over what we
+        // have seen (a stamp too far ahead is refused: a wrong clock must not drag ours along).
+        for change in changes {
+            self.clock.observe(change.stamp.hlc).map_err(|e| CoreError::Conflict(e.to_string()))?;
+        }
+        self.write(|w| {
+            let mut report = ApplyReport::default();
+            for change in changes {
+                match apply_one(w, schema, change)? {
+                    Outcome::Applied => report.applied += 1,
+                    Outcome::Duplicate => report.duplicates += 1,
+                    Outcome::Ignored => report.ignored += 1,
+                }
+            }
+            Ok(report)
+        })
+    }
+}
+
+enum Outcome {
+    Applied,
+    Duplicate,
+    Ignored,
+}
+
+fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Result<Outcome> {
+    let change_id = change.change_id.to_string();
+    let seen = w.tx().prepare_cached("SELECT 1 FROM change_log WHERE change_id = ?1")?.query_row([&change_id], |_| Ok(())).optional()?.is_some();
+    if seen {
+        return Ok(Outcome::Duplicate);
+    }
+    let table = schema.table(&change.table).ok_or_else(|| CoreError::Conflict(format!("{} does not sync", change.table)))?;
+    let id = Uuid::parse_str(&change.row_id).map_err(|e| CoreError::Conflict(e.to_string()))?;
+    let exists = crate::sql::exists(w.tx(), table, id)?;
+    let outcome = match &change.op {
+        Op::Delete if exists => {
+            replay(w, |w| w.delete(table, id))?;
+            Outcome::Applied
+        }
+        Op::Delete => Outcome::Ignored,
+        Op::Set(patch) => {
+            let history = row_history(w, table, &change.row_id)?;
+            let taken: Vec<(&'static str, Value)> = patch
+                .iter()
+                .filter(|(column, _)| merge_decision(history.columns.get(column.as_str()).copied(), change.version()))
+                .map(|(column, value)| Ok((schema.column(table, column).ok_or_else(|| CoreError::Conflict(format!("{table}.{column} does not sync")))?, sql_value(value))))
+                .collect::<Result<_>>()?;
+            if history.deleted || taken.is_empty() {
+                Outcome::Ignored
+            } else if exists {
+                replay(w, |w| w.update(table, id, &taken).map(|_| ()))?;
+                Outcome::Applied
+            } else if history.written {
+                // The row was written before and is gone: removed with its parent (a delete wins).
+                Outcome::Ignored
+            } else {
+                let created = change.stamp.wall_ms() as i64;
+                match replay(w, |w| w.insert_dated(table, id, created, &taken)) {
+                    Ok(()) => Outcome::Applied,
+                    // Its parent was deleted (concurrently, on another device): it goes with it.
+                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == FOREIGN_KEY => Outcome::Ignored,
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+    };
+    record(w, change)?;
+    Ok(outcome)
+}
+
+/// Write without logging: the remote change is recorded as it came, by [`record`].
+fn replay(w: &mut WriteTx<'_>, write: impl FnOnce(&mut WriteTx<'_>) -> Result<()>) -> Result<()> {
+    w.set_replaying(true);
+    let result = write(w);
+    w.set_replaying(false);
+    result
+}
+
+/// What the change log says about a row: the newest version of each column, whether it was ever
+/// written, and whether it was deleted.
+#[derive(Default)]
+struct RowHistory {
+    columns: BTreeMap<String, Version>,
+    written: bool,
+    deleted: bool,
+}
+
+fn row_history(w: &WriteTx<'_>, table: &str, row_id: &str) -> Result<RowHistory> {
+    let mut history = RowHistory::default();
+    let mut select = w.tx().prepare_cached(
+        "SELECT c.op, c.hlc, c.device_id, c.change_id, f.key FROM change_log c LEFT JOIN json_each(c.patch) f WHERE c.table_name = ?1 AND c.row_id = ?2",
+    )?;
+    let mut rows = select.query(rusqlite::params![table, row_id])?;
+    while let Some(row) = rows.next()? {
+        if row.get::<_, String>(0)? == "delete" {
+            history.deleted = true;
+            continue;
+        }
+        history.written = true;
+        let (Some(column), Ok(device), Ok(change_id)) =
+            (row.get::<_, Option<String>>(4)?, Uuid::parse_str(&row.get::<_, String>(2)?), Uuid::parse_str(&row.get::<_, String>(3)?))
+        else {
+            continue;
+        };
+        let version = Version { stamp: Stamp::new(row.get::<_, i64>(1)? as u64, device), change_id };
+        let newest = history.columns.entry(column).or_insert(version);
+        *newest = (*newest).max(version);
+    }
+    Ok(history)
+}
+
+/// Keep the remote change in our log as it came: its id makes the next delivery a duplicate, and
+/// a later upload to a restored server carries it on.
+fn record(w: &WriteTx<'_>, change: &Change) -> Result<()> {
+    let (op, patch) = match &change.op {
+        Op::Set(patch) => ("set", Some(serde_json::Value::Object(patch.clone()).to_string())),
+        Op::Delete => ("delete", None),
+    };
+    w.tx()
+        .prepare_cached("INSERT INTO change_log (change_id, table_name, row_id, op, patch, hlc, device_id, user_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+        .execute(rusqlite::params![
+            change.change_id.to_string(),
+            change.table,
+            change.row_id,
+            op,
+            patch,
+            change.stamp.hlc as i64,
+            change.stamp.device.to_string(),
+            change.user
+        ])?;
+    Ok(())
+}
+
+/// A patch value as SQL (validation has refused anything but null, integers, reals and text).
+fn sql_value(value: &serde_json::Value) -> Value {
+    match value {
+        serde_json::Value::Number(n) => n.as_i64().map(Value::Integer).or_else(|| n.as_f64().map(Value::Real)).unwrap_or(Value::Null),
+        serde_json::Value::String(text) => Value::Text(text.clone()),
+        _ => Value::Null,
+    }
+}

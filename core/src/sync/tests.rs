@@ -1,0 +1,251 @@
+//! Replicas on real SQLite exchanging their change logs through a simulated server log (the
+//! order a real server gives: each device's changes in the order it pushed them), with pages
+//! delivered twice, devices offline for rounds, concurrent edits and deletes.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+use crm_model::{CompanyInput, NoteInput, NoteSubject};
+use crm_sync::Change;
+use uuid::Uuid;
+
+use crate::{Store, demo::Rng, testing::store};
+
+/// A laptop: its store and how far it has pushed and pulled.
+struct Laptop {
+    store: Store,
+    pushed: i64,
+    pulled: usize,
+}
+
+/// The server's log, in arrival order, without duplicates.
+#[derive(Default)]
+struct Server {
+    log: Vec<Change>,
+}
+
+impl Server {
+    fn push(&mut self, laptop: &mut Laptop) {
+        for (seq, change) in laptop.store.changes_after(laptop.pushed, 10_000).unwrap() {
+            if !self.log.iter().any(|c| c.change_id == change.change_id) {
+                self.log.push(change);
+            }
+            laptop.pushed = seq;
+        }
+    }
+
+    /// Pull in pages of `page`; with `again`, the last page is delivered twice (a lost ack).
+    fn pull(&self, laptop: &mut Laptop, page: usize, again: bool) {
+        while laptop.pulled < self.log.len() {
+            let end = (laptop.pulled + page).min(self.log.len());
+            let batch = &self.log[laptop.pulled..end];
+            laptop.store.apply_remote(batch).unwrap();
+            if again {
+                let report = laptop.store.apply_remote(batch).unwrap();
+                assert_eq!((report.applied, report.ignored), (0, 0), "a page delivered twice changes nothing");
+            }
+            laptop.pulled = end;
+        }
+    }
+}
+
+/// A laptop whose clock starts at `start` and moves a second per reading (laptops disagree).
+fn laptop(start: u64) -> Laptop {
+    let mut store = store();
+    let tick = Arc::new(AtomicU64::new(start));
+    store.set_wall_clock(Box::new(move || tick.fetch_add(1_000, Ordering::SeqCst)));
+    Laptop { store, pushed: 0, pulled: 0 }
+}
+
+/// Everything a replica shows of the synced tables, derived columns included (they must follow),
+/// each replica's own times left out.
+fn snapshot(store: &Store) -> Vec<String> {
+    let mut rows = Vec::new();
+    for sql in [
+        "SELECT id || '|' || customer_number || '|' || name || '|' || city || '|' || dedupe_key || '|' || ifnull(newest_note_at, 0) FROM company ORDER BY id",
+        "SELECT id || '|' || subject_id || '|' || body FROM note ORDER BY id",
+        "SELECT entity || '|' || tier || '|' || token || '|' || row_id FROM search_token WHERE entity = 'company' ORDER BY 1",
+    ] {
+        let mut select = store.conn.prepare(sql).unwrap();
+        rows.extend(select.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap));
+    }
+    rows
+}
+
+fn company_ids(store: &Store) -> Vec<Uuid> {
+    let mut select = store.conn.prepare("SELECT id FROM company ORDER BY id").unwrap();
+    select.query_map([], |r| r.get::<_, String>(0)).unwrap().map(|id| Uuid::parse_str(&id.unwrap()).unwrap()).collect()
+}
+
+const CITIES: [&str; 4] = ["Austin", "Berlin", "Lyon", "Osaka"];
+
+/// One random local edit, as a user of that laptop would make it.
+fn edit(rng: &mut Rng, laptop: &mut Laptop) {
+    let store = &mut laptop.store;
+    let ids = company_ids(store);
+    match (rng.below(10), ids.is_empty()) {
+        (0..=2, _) | (_, true) => {
+            let name = format!("Company {}", rng.below(1000));
+            store.company_create(CompanyInput { name, city: CITIES[rng.below(4)].into(), ..CompanyInput::default() }).unwrap();
+        }
+        (3..=5, false) => {
+            let id = ids[rng.below(ids.len())];
+            let mut input = store.company_get(id).unwrap().fields;
+            if rng.below(2) == 0 {
+                input.city = CITIES[rng.below(4)].into();
+            } else {
+                input.name = format!("Renamed {}", rng.below(1000));
+            }
+            store.company_update(id, input).unwrap();
+        }
+        (6..=8, false) => {
+            let id = ids[rng.below(ids.len())];
+            store.note_create(NoteInput { subject: NoteSubject::Company(id), body: format!("Call {}", rng.below(100)), note_type_id: None, author_id: None }).unwrap();
+        }
+        _ => {
+            let id = ids[rng.below(ids.len())];
+            store.write(|w| w.delete(crate::company::TABLE, id)).unwrap();
+        }
+    }
+}
+
+fn run_seed(seed: u64) {
+    let mut rng = Rng::new(seed);
+    let n = 3 + rng.below(2);
+    // Clocks up to an hour apart.
+    let mut laptops: Vec<Laptop> = (0..n).map(|_| laptop(1_800_000_000_000 + rng.below(3_600) as u64 * 1_000)).collect();
+    // The server gives each device its own number series, so customer numbers never collide.
+    for (laptop, series) in laptops.iter_mut().zip(["A", "B", "C", "D"]) {
+        laptop.store.set_number_series(series).unwrap();
+    }
+    let mut server = Server::default();
+    for _round in 0..12 {
+        for laptop in laptops.iter_mut() {
+            // Offline for this round about a third of the time: edits pile up.
+            let online = rng.below(3) > 0;
+            for _ in 0..rng.below(4) {
+                edit(&mut rng, laptop);
+            }
+            if online {
+                server.push(laptop);
+                let page = 1 + rng.below(7);
+                let again = rng.below(4) == 0;
+                server.pull(laptop, page, again);
+            }
+        }
+    }
+    // The network heals: everyone pushes, then everyone pulls.
+    for laptop in laptops.iter_mut() {
+        server.push(laptop);
+    }
+    for laptop in laptops.iter_mut() {
+        server.pull(laptop, 50, false);
+    }
+    let first = snapshot(&laptops[0].store);
+    for (i, laptop) in laptops.iter().enumerate().skip(1) {
+        let other = snapshot(&laptop.store);
+        assert!(first == other, "seed {seed}: laptop {i} differs from laptop 0\n{first:#?}\n{other:#?}");
+    }
+}
+
+#[test]
+fn replicas_that_exchange_their_logs_end_with_the_same_data() {
+    let seeds: u64 = std::env::var("CRM_SYNC_SEEDS").ok().and_then(|n| n.parse().ok()).unwrap_or(40);
+    for seed in 0..seeds {
+        run_seed(seed);
+    }
+}
+
+/// Two laptops, one company, edited offline on both.
+fn pair() -> (Laptop, Laptop, Server, Uuid) {
+    // b's clock runs a minute ahead: of two edits made "at the same time", b's is the later.
+    let (mut a, mut b) = (laptop(1_800_000_000_000), laptop(1_800_000_060_000));
+    b.store.set_number_series("B").unwrap();
+    let mut server = Server::default();
+    let id = a.store.company_create(CompanyInput { name: "Acme".into(), city: "Austin".into(), ..CompanyInput::default() }).unwrap().id;
+    server.push(&mut a);
+    server.pull(&mut b, 10, false);
+    server.pull(&mut a, 10, false);
+    (a, b, server, id)
+}
+
+fn exchange(a: &mut Laptop, b: &mut Laptop, server: &mut Server) {
+    server.push(a);
+    server.push(b);
+    server.pull(a, 10, false);
+    server.pull(b, 10, false);
+}
+
+#[test]
+fn edits_of_different_fields_both_survive_and_the_later_edit_of_one_field_wins() {
+    let (mut a, mut b, mut server, id) = pair();
+    let update = |laptop: &mut Laptop, change: &dyn Fn(&mut CompanyInput)| {
+        let mut input = laptop.store.company_get(id).unwrap().fields;
+        change(&mut input);
+        laptop.store.company_update(id, input).unwrap();
+    };
+    update(&mut a, &|c| c.city = "Berlin".into());
+    update(&mut b, &|c| c.phone = "+49 30 1234".into());
+    exchange(&mut a, &mut b, &mut server);
+    for laptop in [&a, &b] {
+        let company = laptop.store.company_get(id).unwrap();
+        assert_eq!((company.fields.city.as_str(), company.fields.phone.as_str()), ("Berlin", "+49 30 1234"));
+    }
+    // The same field on both: b's edit is the later one, so its value wins everywhere.
+    update(&mut a, &|c| c.city = "Lyon".into());
+    update(&mut b, &|c| c.city = "Osaka".into());
+    exchange(&mut a, &mut b, &mut server);
+    assert_eq!(a.store.company_get(id).unwrap().fields.city, "Osaka");
+    assert_eq!(b.store.company_get(id).unwrap().fields.city, "Osaka");
+    // Search follows a synced rename.
+    update(&mut a, &|c| c.name = "Zenith Tools".into());
+    exchange(&mut a, &mut b, &mut server);
+    assert_eq!(b.store.company_list(&crm_model::ListQuery { search: "zeni".into(), ..Default::default() }).unwrap().rows.len(), 1);
+}
+
+#[test]
+fn a_delete_wins_over_a_concurrent_edit() {
+    let (mut a, mut b, mut server, id) = pair();
+    a.store.write(|w| w.delete(crate::company::TABLE, id)).unwrap();
+    let mut input = b.store.company_get(id).unwrap().fields;
+    input.city = "Berlin".into();
+    b.store.company_update(id, input).unwrap();
+    b.store.note_create(NoteInput { subject: NoteSubject::Company(id), body: "made while a deleted it".into(), note_type_id: None, author_id: None }).unwrap();
+    exchange(&mut a, &mut b, &mut server);
+    exchange(&mut a, &mut b, &mut server);
+    for laptop in [&a, &b] {
+        assert!(laptop.store.company_get(id).is_err(), "deleted everywhere");
+    }
+    assert_eq!(snapshot(&a.store), snapshot(&b.store), "the same data on both, the note included");
+}
+
+#[test]
+fn a_change_stamped_a_day_ahead_is_refused_and_nothing_is_applied() {
+    let (mut a, mut b, _, id) = pair();
+    let mut input = a.store.company_get(id).unwrap().fields;
+    input.city = "Berlin".into();
+    a.store.company_update(id, input).unwrap();
+    let mut changes: Vec<Change> = a.store.changes_after(0, 100).unwrap().into_iter().map(|(_, c)| c).collect();
+    let last = changes.last_mut().unwrap();
+    last.stamp.hlc += (25 * 60 * 60 * 1000) << 16;
+    last.change_id = Uuid::now_v7();
+    let before = b.store.changes_after(0, 1000).unwrap().len();
+    let error = b.store.apply_remote(&changes).unwrap_err();
+    assert!(error.to_string().contains("ahead"), "{error}");
+    assert_eq!(b.store.changes_after(0, 1000).unwrap().len(), before);
+    assert_eq!(b.store.company_get(id).unwrap().fields.city, "Austin");
+}
+
+#[test]
+fn every_change_the_app_logs_is_in_the_sync_schema() {
+    let mut store = store();
+    store.load_demo(7, 12).unwrap();
+    let schema = super::SyncSchema::get(&store.conn).unwrap().wire(0);
+    let changes = store.changes_after(0, 1_000_000).unwrap();
+    assert!(changes.len() > 100);
+    for (_, change) in changes {
+        change.validate(&schema).unwrap_or_else(|e| panic!("{e}: {change:?}"));
+    }
+}
