@@ -627,27 +627,18 @@ pub(crate) async fn outbox_send_now(state: State<'_, AppState>) -> Reply<OutboxR
     send_round(&state)
 }
 
-/// One round of the outbox: take what is due under the lock, talk to the SMTP server without
-/// it (a slow or unreachable server never blocks the window), record each outcome under it.
+/// One round of the outbox (`crm_core::mail::outbox::send_round`), taking the store's lock for
+/// each step only: a slow or unreachable SMTP server never blocks the window.
 pub(crate) fn send_round(state: &AppState) -> Reply<OutboxRound> {
-    let (settings, due) = state.with(|store| Ok((store.smtp_settings()?, store.outbox_take_due(store.now_ms(), 20)?)))?;
-    let mut round = OutboxRound::default();
-    if settings.host.is_empty() {
-        round.pending = state.with(|store| store.outbox_pending())?;
-        round.last_error = (round.pending > 0).then(|| "Outgoing mail (SMTP) is not set up.".to_owned());
-        return Ok(round);
+    crm_core::mail::outbox::send_round(&mut Locked(state)).map_err(ApiError::from)
+}
+
+/// The app's store, locked for one call at a time.
+struct Locked<'a>(&'a AppState);
+
+impl crm_core::mail::outbox::StoreAccess for Locked<'_> {
+    fn with<T>(&mut self, call: impl FnOnce(&mut Store) -> crm_core::Result<T>) -> crm_core::Result<T> {
+        let store = self.0.store.as_ref().map_err(|error| crm_core::CoreError::Conflict(error.message.clone()))?;
+        call(&mut store.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
-    for mail in &due {
-        let outcome = crm_core::mail::smtp::send(&settings, mail);
-        match &outcome {
-            Ok(()) => round.sent += 1,
-            Err(error) => {
-                round.failed += 1;
-                round.last_error = Some(error.clone());
-            }
-        }
-        state.with(|store| store.outbox_record(mail.id, outcome, store.now_ms()))?;
-    }
-    round.pending = state.with(|store| store.outbox_pending())?;
-    Ok(round)
 }

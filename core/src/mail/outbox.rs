@@ -17,8 +17,8 @@
 //! 3. [`Store::outbox_record`] marks the mail sent, or counts the failure and schedules the next
 //!    attempt with exponential backoff (1, 2, 4, ... minutes, at most an hour).
 //!
-//! [`Store::outbox_send_due`] does all three in one call, holding the store throughout: for tests
-//! and for an explicit "Send now" where waiting is expected.
+//! [`send_round`] does all three over any [`StoreAccess`]: the app's mutex, which it releases
+//! while it talks to the server, or a plain store ([`Store::outbox_send_due`], for tests).
 
 use crm_model::{OutboxItem, OutboxRound, limits};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -33,7 +33,7 @@ const MAX_RETRY_MS: i64 = 60 * 60_000;
 /// How long a taken mail is kept from other rounds if its outcome is never recorded (the app
 /// quit mid-send). Longer than a round of [`ROUND_MAX`] mails normally takes.
 const CLAIM_MS: i64 = 15 * 60_000;
-/// Mails sent by one [`Store::outbox_send_due`].
+/// Mails sent by one [`send_round`].
 const ROUND_MAX: u32 = 50;
 
 /// The reason a round sends nothing when no server is set up.
@@ -195,29 +195,46 @@ impl Store {
         Ok(())
     }
 
-    /// One whole round: take the due mails, send each through the configured server and record
-    /// the outcome. Holds the store while it talks to the server; the app's background sending
-    /// uses the three steps instead. Without a server set up it sends nothing and says so.
+    /// One whole round ([`send_round`]) on this store, which it holds throughout (tests; the app
+    /// runs the round over its mutex instead).
     pub fn outbox_send_due(&mut self) -> Result<OutboxRound> {
-        let settings = self.smtp_settings()?;
-        if settings.host.is_empty() {
-            return Ok(OutboxRound { pending: self.outbox_pending()?, last_error: Some(NOT_SET_UP.into()), ..OutboxRound::default() });
-        }
-        let mut round = OutboxRound::default();
-        for mail in self.outbox_take_due(self.clock.wall_now() as i64, ROUND_MAX)? {
-            let outcome = super::smtp::send(&settings, &mail);
-            match &outcome {
-                Ok(()) => round.sent += 1,
-                Err(error) => {
-                    round.failed += 1;
-                    round.last_error = Some(error.clone());
-                }
-            }
-            self.outbox_record(mail.id, outcome, self.clock.wall_now() as i64)?;
-        }
-        round.pending = self.outbox_pending()?;
-        Ok(round)
+        send_round(self)
     }
+}
+
+/// Access to a store that may be shared: each call holds it only for `call` (the app's store
+/// sits behind a mutex; a plain `Store` is its own access).
+pub trait StoreAccess {
+    fn with<T>(&mut self, call: impl FnOnce(&mut Store) -> Result<T>) -> Result<T>;
+}
+
+impl StoreAccess for Store {
+    fn with<T>(&mut self, call: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        call(self)
+    }
+}
+
+/// One round: take the due mails, send each with the store released, record each outcome. With
+/// no server set up nothing is taken (taking claims), and the round says so.
+pub fn send_round(store: &mut impl StoreAccess) -> Result<OutboxRound> {
+    let settings = store.with(|s| s.smtp_settings())?;
+    if settings.host.is_empty() {
+        return Ok(OutboxRound { pending: store.with(|s| s.outbox_pending())?, last_error: Some(NOT_SET_UP.into()), ..OutboxRound::default() });
+    }
+    let mut round = OutboxRound::default();
+    for mail in store.with(|s| s.outbox_take_due(s.now_ms(), ROUND_MAX))? {
+        let outcome = super::smtp::send(&settings, &mail);
+        match &outcome {
+            Ok(()) => round.sent += 1,
+            Err(error) => {
+                round.failed += 1;
+                round.last_error = Some(error.clone());
+            }
+        }
+        store.with(|s| s.outbox_record(mail.id, outcome, s.now_ms()))?;
+    }
+    round.pending = store.with(|s| s.outbox_pending())?;
+    Ok(round)
 }
 
 fn item_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
