@@ -262,7 +262,6 @@ fn demo_company(w: &mut WriteTx<'_>, rng: &mut Rng, index: usize, n_contacts: us
     let mut row = crate::company::columns(&input);
     row.push(("customer_number", text(&number)));
     w.insert(crate::company::TABLE, company_id, &row)?;
-    let mut newest = None;
     let mut contact_ids = Vec::with_capacity(n_contacts);
     for _ in 0..n_contacts {
         let first = rng.pick(FIRST_NAMES);
@@ -304,10 +303,6 @@ fn demo_company(w: &mut WriteTx<'_>, rng: &mut Rng, index: usize, n_contacts: us
                 ("body", text(&body)),
             ],
         )?;
-        newest = newest.max(Some(at));
-    }
-    if let Some(newest) = newest {
-        w.set_derived(crate::company::TABLE, company_id, "newest_note_at", Value::Integer(newest))?;
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ fn ids_where(w: &WriteTx<'_>, table: &str, column: &str, id: Uuid) -> Result<Vec
         .map_err(Into::into)
 }
 
-/// Move the notes about `from` to `to` and keep the newest-note date of `to` current.
+/// Move the notes about `from` to `to` (the write path moves `to`'s newest-note date with them).
 fn move_notes(w: &mut WriteTx<'_>, subject_table: &'static str, from: Uuid, to: Uuid) -> Result<()> {
     let notes: Vec<Uuid> = w
         .tx()
@@ -30,10 +30,7 @@ fn move_notes(w: &mut WriteTx<'_>, subject_table: &'static str, from: Uuid, to: 
     for note in notes {
         w.update("note", note, &[("subject_id", Value::Text(to.to_string()))])?;
     }
-    let newest: Option<i64> = w
-        .tx()
-        .query_row("SELECT max(created_at) FROM note WHERE subject_table = ?1 AND subject_id = ?2", [subject_table, &to.to_string()], |r| r.get(0))?;
-    w.set_derived(subject_table, to, "newest_note_at", newest.map(Value::Integer).unwrap_or(Value::Null))
+    Ok(())
 }
 
 fn fill(target: &mut String, other: &str) {

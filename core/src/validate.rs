@@ -34,6 +34,14 @@ impl Validator {
 
     /// Like [`Validator::text`] but for a text area: line breaks and tabs are allowed.
     pub fn multiline(&mut self, field: &str, value: &mut String, max_chars: usize) {
+        self.optional_multiline(field, value, max_chars);
+        if value.is_empty() {
+            self.fail(field, "Required.");
+        }
+    }
+
+    /// [`Validator::multiline`] for a text area that may stay empty.
+    pub fn optional_multiline(&mut self, field: &str, value: &mut String, max_chars: usize) {
         let trimmed = value.trim();
         if trimmed.len() != value.len() {
             *value = trimmed.to_owned();
@@ -44,8 +52,24 @@ impl Validator {
         } else if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
             self.fail(field, "Contains a control character.");
         }
-        if value.is_empty() {
-            self.fail(field, "Required.");
+    }
+
+    /// A time-zone name (trimmed in place), and the zone when it is one.
+    pub fn zone(&mut self, field: &str, name: &mut String) -> Option<chrono_tz::Tz> {
+        *name = name.trim().to_owned();
+        self.value(crate::time::zone(field, name)).ok().flatten()
+    }
+
+    /// The value of a check that may fail with `Invalid`: its problems are reported with the
+    /// others (`None`); any other error is returned as it is.
+    pub fn value<T>(&mut self, result: Result<T>) -> Result<Option<T>> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(CoreError::Invalid(problems)) => {
+                problems.into_iter().for_each(|p| self.fail(&p.field, p.message));
+                Ok(None)
+            }
+            Err(other) => Err(other),
         }
     }
 

@@ -223,14 +223,6 @@ impl WriteTx<'_> {
         })
     }
 
-    /// Set a *derived* column (such as a newest-note date) without logging it: every replica
-    /// recomputes derived columns from the logged data, so shipping them would only cause
-    /// conflicts. Does not touch `updated_at`.
-    pub fn set_derived(&mut self, table: &'static str, id: Uuid, column: &'static str, value: Value) -> Result<()> {
-        self.tx.prepare_cached(&format!("UPDATE {table} SET {column} = ?2 WHERE id = ?1"))?.execute(rusqlite::params![id.to_string(), value])?;
-        Ok(())
-    }
-
     /// While on, writes are not logged: `sync` records the remote change itself.
     pub(crate) fn set_replaying(&mut self, on: bool) {
         self.replaying = on;

@@ -1,13 +1,12 @@
 use crm_model::{Note, NoteInput, limits};
-use rusqlite::types::Value;
 use uuid::Uuid;
 
 use super::types::{TABLE, subject_key};
 use crate::{CoreError, Result, Store, validate::Validator, write::{self, text}};
 
 impl Store {
-    /// Add a note to a company or contact and move that record's newest-note date, in one
-    /// transaction.
+    /// Add a note to a company, contact or lead (the write path moves that record's newest-note
+    /// date in the same transaction).
     pub fn note_create(&mut self, mut input: NoteInput) -> Result<Note> {
         let (subject_table, subject_id) = subject_key(input.subject);
         if !crate::sql::exists(&self.conn, subject_table, subject_id)? {
@@ -30,8 +29,7 @@ impl Store {
                     ("author_id", write::opt_id(input.author_id)),
                     ("body", text(&input.body)),
                 ],
-            )?;
-            w.set_derived(subject_table, subject_id, "newest_note_at", Value::Integer(w.now_ms()))
+            )
         })?;
         self.note_get(id)
     }

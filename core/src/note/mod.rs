@@ -6,6 +6,7 @@ mod queries;
 mod types;
 
 pub(crate) use derived::refresh_newest_note;
+pub(crate) use types::{subject_key, subject_of};
 
 #[cfg(test)]
 mod tests;

@@ -4,11 +4,12 @@ use uuid::Uuid;
 
 use super::{
     ics::{self, Method, Party},
-    types::{TABLE, columns, subject_key},
+    types::{TABLE, columns},
 };
 use crate::{
     CoreError, Result, Store,
     mail::outbox::{self, NewMail},
+    note::subject_key,
     store::{get_state, set_state},
     time,
     validate::Validator,
@@ -33,15 +34,13 @@ impl Store {
     }
 
     /// Device-local: never logged, never synced (each laptop has its own user and zone).
-    pub fn profile_save(&mut self, profile: Profile) -> Result<Profile> {
+    pub fn profile_save(&mut self, mut profile: Profile) -> Result<Profile> {
         let mut check = Validator::default();
         check.reference(&self.conn, "user_id", "app_user", profile.user_id, "user")?;
-        if time::zone("time_zone", &profile.time_zone).is_err() {
-            check.error("time_zone", format!("{:?} is not a known time zone; pick one such as Europe/Berlin.", profile.time_zone));
-        }
+        check.zone("time_zone", &mut profile.time_zone);
         check.finish()?;
         set_state(&self.conn, ME, profile.user_id.map(|id| id.to_string()).unwrap_or_default())?;
-        set_state(&self.conn, TIME_ZONE, profile.time_zone.trim())?;
+        set_state(&self.conn, TIME_ZONE, &profile.time_zone)?;
         self.profile()
     }
 
@@ -176,27 +175,11 @@ impl Store {
     fn check_task(&self, input: &mut TaskInput) -> Result<i64> {
         let mut check = Validator::default();
         check.required("title", &mut input.title, limits::TASK_TITLE);
-        input.notes = input.notes.trim().to_owned();
-        if input.notes.chars().count() > limits::TASK_NOTES {
-            check.error("notes", format!("Too long: at most {} characters.", limits::TASK_NOTES));
-        } else if input.notes.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            check.error("notes", "Contains a control character.");
-        }
-        input.time_zone = input.time_zone.trim().to_owned();
+        check.optional_multiline("notes", &mut input.notes, limits::TASK_NOTES);
         input.due_local = time::normalise_local(&input.due_local);
-        let due_at = match time::zone("time_zone", &input.time_zone) {
-            Ok(tz) => match time::local_to_utc_ms("due_local", &input.due_local, tz) {
-                Ok(ms) => Some(ms),
-                Err(CoreError::Invalid(errors)) => {
-                    errors.into_iter().for_each(|e| check.error(&e.field, e.message));
-                    None
-                }
-                Err(other) => return Err(other),
-            },
-            Err(_) => {
-                check.error("time_zone", format!("{:?} is not a known time zone; pick one such as Europe/Berlin.", input.time_zone));
-                None
-            }
+        let due_at = match check.zone("time_zone", &mut input.time_zone) {
+            Some(tz) => check.value(time::local_to_utc_ms("due_local", &input.due_local, tz))?,
+            None => None,
         };
         check.range("duration_minutes", input.duration_minutes, 0..=limits::TASK_DURATION_MINUTES);
         if let Some(minutes) = input.reminder_minutes {
@@ -229,13 +212,9 @@ impl Store {
     }
 
     fn invitations_setup(&self) -> Result<Invitations> {
-        let from = self.smtp_settings()?.from;
-        Ok(Invitations {
-            smtp_ready: self.smtp_configured()?,
-            organizer: self.organizer()?,
-            mailbox: Party { name: "Keel CRM".into(), email: from },
-            queued_at: self.now_ms(),
-        })
+        let smtp = self.smtp_settings()?;
+        let mailbox = super::queries::mailbox(smtp.from);
+        Ok(Invitations { smtp_ready: !smtp.host.is_empty(), organizer: self.organizer_or(mailbox.clone())?, mailbox, queued_at: self.now_ms() })
     }
 
 }

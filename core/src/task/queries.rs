@@ -5,10 +5,11 @@ use uuid::Uuid;
 
 use super::{
     ics::{self, Party},
-    types::{SELECT_TASK, TABLE, subject_key, task_from_row},
+    types::{SELECT_TASK, TABLE, task_from_row},
 };
 use crate::{
     CoreError, Result, Store,
+    note::subject_key,
     chart::{Chart, ChartKind, Series, Unit},
     time,
 };
@@ -257,13 +258,15 @@ impl Store {
     /// Who invitations come from: this device's user when they have an email, else the mail
     /// settings' sender.
     pub(super) fn organizer(&self) -> Result<Party> {
-        if let Some(user) = self.profile()?.user_id.map(|id| self.user_get(id)).transpose()?
-            && !user.email.is_empty()
-        {
-            return Ok(Party { name: user.name, email: user.email });
+        self.organizer_or(mailbox(self.smtp_settings()?.from))
+    }
+
+    /// This device's user when they have an email, else `mailbox`.
+    pub(super) fn organizer_or(&self, mailbox: Party) -> Result<Party> {
+        match self.profile()?.user_id.map(|id| self.user_get(id)).transpose()? {
+            Some(user) if !user.email.is_empty() => Ok(Party { name: user.name, email: user.email }),
+            _ => Ok(mailbox),
         }
-        let from = self.smtp_settings()?.from;
-        Ok(Party { name: "Keel CRM".into(), email: if from.is_empty() { "tasks@keel-crm.invalid".into() } else { from } })
     }
 
     fn day_marks(&self, time_zone: &str) -> Result<DayMarks> {
@@ -319,4 +322,9 @@ fn save_text(path: &std::path::Path, text: &str) -> Result<()> {
         Ok(0)
     })
     .map(|_| ())
+}
+
+/// The CRM's own sending address as a party (a placeholder until mail is set up).
+pub(super) fn mailbox(from: String) -> Party {
+    Party { name: "Keel CRM".into(), email: if from.is_empty() { "tasks@keel-crm.invalid".into() } else { from } }
 }

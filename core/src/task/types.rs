@@ -2,6 +2,7 @@ use crm_model::{NoteSubject, Priority, Task, TaskInput, TaskStatus};
 use rusqlite::{Row, types::Value};
 
 use crate::{
+    note::{subject_key, subject_of},
     sql::{opt_id, parse_id},
     time,
     write::{self, text},
@@ -21,22 +22,9 @@ pub(super) const SELECT_TASK: &str = "SELECT t.id, t.title, t.notes, t.due_at, t
             END
      FROM task t LEFT JOIN app_user u ON u.id = t.assignee_id";
 
-/// `(table, id)` of a related record.
-pub(crate) fn subject_key(subject: NoteSubject) -> (&'static str, uuid::Uuid) {
-    match subject {
-        NoteSubject::Company(id) => ("company", id),
-        NoteSubject::Contact(id) => ("contact", id),
-        NoteSubject::Lead(id) => ("lead", id),
-    }
-}
-
 fn subject_at(row: &Row<'_>) -> rusqlite::Result<Option<NoteSubject>> {
     let Some(id) = opt_id(row, 10)? else { return Ok(None) };
-    Ok(match row.get_ref(9)?.as_str()? {
-        "contact" => Some(NoteSubject::Contact(id)),
-        "lead" => Some(NoteSubject::Lead(id)),
-        _ => Some(NoteSubject::Company(id)),
-    })
+    Ok(Some(subject_of(row.get_ref(9)?.as_str()?, id)))
 }
 
 fn invalid(index: usize, text: &str) -> rusqlite::Error {
