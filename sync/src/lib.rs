@@ -46,6 +46,7 @@
 pub mod change;
 pub mod merge;
 pub mod protocol;
+pub mod schema;
 pub mod stamp;
 
 pub use change::{Change, ChangeError, Op, Patch, Schema};

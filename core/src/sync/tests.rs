@@ -249,3 +249,20 @@ fn every_change_the_app_logs_is_in_the_sync_schema() {
         change.validate(&schema).unwrap_or_else(|e| panic!("{e}: {change:?}"));
     }
 }
+
+/// The server validates changes against `crm_sync::schema`, which must be exactly what this
+/// build's migrations sync. When a migration changes a synced table, this test prints the new
+/// table list to paste into `sync/src/schema.rs` (and the schema version goes up by one).
+#[test]
+fn the_shared_schema_is_what_the_migrations_sync() {
+    let store = store();
+    let ours = crate::sync::SyncSchema::get(&store.conn).unwrap().wire(crm_sync::schema::SCHEMA_VERSION);
+    if ours != crm_sync::schema::current() {
+        let mut text = String::new();
+        for (table, columns) in &ours.tables {
+            let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+            text.push_str(&format!("    (\"{table}\", &[{}]),\n", list.join(", ")));
+        }
+        panic!("sync/src/schema.rs is out of date; its TABLES should be:\n{text}");
+    }
+}
