@@ -90,6 +90,11 @@ const COMMANDS: &[&str] = &[
     "smtp_settings_save",
     "outbox_list",
     "outbox_send_now",
+    "sync_status",
+    "sync_login",
+    "sync_logout",
+    "sync_now",
+    "sync_cancel",
 ];
 
 fn main() {

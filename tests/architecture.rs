@@ -63,9 +63,16 @@ fn the_wire_types_stay_small_and_portable() {
 
 #[test]
 fn the_sync_rules_are_shared_without_the_desktop() {
-    // The sync server will depend on crm-sync; so crm-sync must carry nothing of the desktop.
+    // The sync server depends on crm-sync; so crm-sync must carry nothing of the desktop.
     let workspace = metadata("Cargo.toml");
     assert_free_of(&workspace, "crm-sync", &["crm-core", "crm-model", "crm-desktop", "rusqlite", "libsqlite3-sys", "tauri", "tokio"]);
+}
+
+#[test]
+fn the_sync_server_never_depends_on_the_desktop_crates() {
+    let workspace = metadata("Cargo.toml");
+    assert_free_of(&workspace, "crm-server", &["crm-core", "crm-model", "crm-desktop", "crm-ui", "tauri", "wry", "tao"]);
+    assert!(transitive_dependencies(&workspace, "crm-server").contains("crm-sync"), "the server speaks crm-sync's protocol");
 }
 
 #[test]

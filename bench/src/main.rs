@@ -1,4 +1,4 @@
-//! `cargo run --release -p crm-bench [-- --db PATH] [--lists | --import | --leads]`: the benchmarks of the README.
+//! `cargo run --release -p crm-bench [-- --db PATH] [--lists | --import | --leads | --sync]`: the benchmarks of the README.
 //!
 //! Builds (once, then reuses) a database of 100,000 companies, 1,000,000 contacts and 2,000,000
 //! notes with the deterministic demo generator, then measures what a user waits for: a list page
@@ -16,8 +16,14 @@ use crm_model::{CompanyFilter, ContactFilter, ListQuery, PageAt};
 
 const RUNS: usize = 300;
 
+mod sync;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--sync") {
+        sync::run();
+        return;
+    }
     let db = args.iter().position(|a| a == "--db").and_then(|i| args.get(i + 1)).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/bench/crm-1m.sqlite3"));
     let store = open_or_generate(&db);
     let conn = rusqlite::Connection::open(&db).expect("open the database a second time for bare SQL");

@@ -29,6 +29,15 @@ pub enum CoreError {
 
     #[error("The database schema cannot be upgraded: {0}")]
     Migration(String),
+
+    /// Sync could not talk to the server, or the server refused; nothing local was lost.
+    #[error("{0}")]
+    Sync(String),
+
+    /// The user cancelled a long operation; what it had done so far is kept or rolled back as
+    /// the operation documents.
+    #[error("Cancelled.")]
+    Cancelled,
 }
 
 fn invalid_summary(fields: &[FieldError]) -> String {
@@ -54,6 +63,8 @@ impl CoreError {
             CoreError::Conflict(_) => ErrorKind::Conflict,
             CoreError::Blocked(_) => ErrorKind::Blocked,
             CoreError::Storage(_) | CoreError::Open { .. } | CoreError::Migration(_) => ErrorKind::Storage,
+            CoreError::Sync(_) => ErrorKind::Unavailable,
+            CoreError::Cancelled => ErrorKind::Conflict,
         }
     }
 }

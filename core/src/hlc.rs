@@ -9,25 +9,8 @@
 //! Hand-written because the published HLC crates either pull in an async runtime or use a
 //! different packing; the algorithm is a dozen lines.
 
-const COUNTER_BITS: u32 = 16;
-
-/// A timestamp further ahead of our wall clock than this is refused when observed from another
-/// device, so one laptop with a wrong clock cannot drag every replica's clock into the future.
-pub const MAX_FORWARD_SKEW_MS: u64 = 24 * 60 * 60 * 1000 + 60_000;
-
-pub fn pack(wall_ms: u64, counter: u16) -> u64 {
-    (wall_ms << COUNTER_BITS) | counter as u64
-}
-
-pub fn wall_ms(hlc: u64) -> u64 {
-    hlc >> COUNTER_BITS
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("A change is stamped {ahead_ms} ms ahead of this computer's clock (more than 24 h); check the clock of the device that made it.")]
-pub struct SkewError {
-    pub ahead_ms: u64,
-}
+// The packing and the skew bound are the protocol's (`crm_sync::stamp`), shared with the server.
+pub use crm_sync::stamp::{MAX_FORWARD_SKEW_MS, SkewError, pack, wall_ms};
 
 pub struct HlcClock {
     last: u64,
@@ -59,13 +42,21 @@ impl HlcClock {
         self.last
     }
 
-    /// Merge a timestamp received from another device, returning a local timestamp after it.
+    /// Merge a timestamp received from another device, returning a local timestamp after it. A
+    /// stamp too far ahead of our wall clock is refused.
     pub fn observe(&mut self, remote: u64) -> Result<u64, SkewError> {
         let wall = (self.wall)();
-        let remote_wall = wall_ms(remote);
-        if remote_wall > wall + MAX_FORWARD_SKEW_MS {
-            return Err(SkewError { ahead_ms: remote_wall - wall });
-        }
+        self.observe_checked_against(remote, wall)
+    }
+
+    /// As [`HlcClock::observe`], with the skew bound checked against `reference_ms` instead of
+    /// our wall clock: the sync server's clock, which already refused stamps too far ahead of it
+    /// when it took them. Checking pulled changes against our own clock instead would strand a
+    /// laptop whose clock is behind (another laptop 24 h ahead of the server is 48 h ahead of it)
+    /// and stop replicas from converging.
+    pub fn observe_checked_against(&mut self, remote: u64, reference_ms: u64) -> Result<u64, SkewError> {
+        crm_sync::stamp::check_skew(remote, reference_ms)?;
+        let wall = (self.wall)();
         self.last = pack(wall, 0).max(self.last + 1).max(remote + 1);
         Ok(self.last)
     }

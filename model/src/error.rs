@@ -17,6 +17,9 @@ pub enum ErrorKind {
     Blocked,
     /// The database could not be read or written (disk full, file locked, corrupt file).
     Storage,
+    /// The sync server cannot be reached or refused the request; the message says why and what to
+    /// do. Local work is unaffected.
+    Unavailable,
     /// A bug: something that should not happen. The message is still shown to the user.
     Internal,
 }

@@ -20,6 +20,7 @@ pub mod lead;
 pub mod list;
 pub mod money;
 pub mod note;
+pub mod sync;
 pub mod task;
 pub mod user;
 
@@ -37,6 +38,7 @@ pub use task::{
     DueReminder, FollowUpInput, InvitationOutcome, MyDay, OutboxItem, OutboxRound, Priority, Profile, SmtpSecurity, SmtpSettings, Task, TaskFilter, TaskInput, TaskPage,
     TaskQuery, TaskSaved, TaskStatus, Workload, WorkloadColumn, WorkloadRow,
 };
+pub use sync::{SyncLogin, SyncPhase, SyncProgress, SyncRound, SyncStatus};
 pub use user::{User, UserInput};
 
 /// Row identifiers are UUIDv7 (time-ordered, generated on any device without coordination).

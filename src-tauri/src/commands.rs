@@ -634,7 +634,7 @@ pub(crate) fn send_round(state: &AppState) -> Reply<OutboxRound> {
 }
 
 /// The app's store, locked for one call at a time.
-struct Locked<'a>(&'a AppState);
+pub(crate) struct Locked<'a>(pub(crate) &'a AppState);
 
 impl crm_core::mail::outbox::StoreAccess for Locked<'_> {
     fn with<T>(&mut self, call: impl FnOnce(&mut Store) -> crm_core::Result<T>) -> crm_core::Result<T> {

@@ -6,6 +6,7 @@
 
 mod commands;
 mod options;
+mod sync;
 mod worker;
 
 use std::sync::Mutex;
@@ -34,9 +35,11 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             worker::start(app.handle().clone());
+            sync::start(app.handle().clone());
             Ok(())
         })
         .manage(commands::SharedJob::default())
+        .manage(sync::SyncState::default())
         .manage(AppState::new(store.map(Mutex::new).map_err(Into::into)))
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -119,6 +122,11 @@ pub fn run() {
             commands::smtp_settings_save,
             commands::outbox_list,
             commands::outbox_send_now,
+            sync::sync_status,
+            sync::sync_login,
+            sync::sync_logout,
+            sync::sync_now,
+            sync::sync_cancel,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the Tauri runtime failed to start");

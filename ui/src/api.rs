@@ -14,6 +14,7 @@ use crm_model::{
     DueReminder, FollowUpInput, MyDay, OutboxItem, OutboxRound, Profile, SmtpSettings, Task, TaskFilter, TaskInput, TaskPage, TaskQuery, TaskSaved, TaskStatus, Workload,
     WorkloadColumn,
 };
+use crm_model::{SyncLogin, SyncRound, SyncStatus};
 use serde::{Serialize, de::DeserializeOwned};
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -49,6 +50,20 @@ async fn call<A: Serialize, T: DeserializeOwned>(command: &str, args: &A) -> Api
 #[cfg(not(target_arch = "wasm32"))]
 async fn call<A: Serialize, T: DeserializeOwned>(command: &str, _args: &A) -> ApiResult<T> {
     Err(ApiError::new(ErrorKind::Internal, format!("{command}: not running inside the desktop app")))
+}
+
+/// Whether the UI runs inside the desktop window (with Tauri to call), so that timers polling the
+/// core start only there: not in the native tests, not in a plain browser.
+pub fn in_desktop() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let tauri = js_sys::Reflect::get(&js_sys::global(), &wasm_bindgen::JsValue::from_str("__TAURI__"));
+        tauri.is_ok_and(|value| !value.is_undefined() && !value.is_null())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        false
+    }
 }
 
 #[derive(Serialize)]
@@ -593,4 +608,36 @@ pub async fn outbox_list() -> ApiResult<Vec<OutboxItem>> {
 /// Send what waits in the outbox now, without waiting for the next round.
 pub async fn outbox_send_now() -> ApiResult<OutboxRound> {
     call("outbox_send_now", &NoArgs {}).await
+}
+
+// Sync with the team's server.
+
+#[derive(Serialize)]
+struct Login<'a> {
+    login: &'a SyncLogin,
+}
+
+pub async fn sync_status() -> ApiResult<SyncStatus> {
+    call("sync_status", &NoArgs {}).await
+}
+
+/// Log in to the server and start syncing; an unreachable server or a refused login is an
+/// `Unavailable` error with the reason.
+pub async fn sync_login(login: &SyncLogin) -> ApiResult<SyncStatus> {
+    call("sync_login", &Login { login }).await
+}
+
+pub async fn sync_logout() -> ApiResult<SyncStatus> {
+    call("sync_logout", &NoArgs {}).await
+}
+
+/// Run a round and wait for it; `None` when one was already running (its outcome is in the
+/// status).
+pub async fn sync_now() -> ApiResult<Option<SyncRound>> {
+    call("sync_now", &NoArgs {}).await
+}
+
+/// Ask the running round to stop.
+pub async fn sync_cancel() -> ApiResult<()> {
+    call("sync_cancel", &NoArgs {}).await
 }

@@ -1,10 +1,10 @@
-//! The shell: a sidebar with the modules and the current view beside it, and the reminders panel
-//! over both.
+//! The shell: a sidebar with the modules and the current view beside it, the sync status bar
+//! under both, and the reminders panel over them.
 
 use crm_model::{Id, LeadCodeKind, NoteSubject};
 use leptos::prelude::*;
 
-use crate::{api, companies, contacts, leads, notes, settings, tasks, transfer};
+use crate::{api, companies, contacts, leads, notes, settings, sync, tasks, transfer};
 
 /// What the main area shows. Held in a context signal: navigating is setting it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub enum View {
     Notes,
     /// CSV and Excel import of companies and contacts.
     Import,
-    /// Users and the editable code lists.
+    /// Users, sync, mail and the editable code lists.
     Settings,
 }
 
@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
     let view = RwSignal::new(View::Companies);
     provide_context(view);
     tasks::provide_task_state();
+    sync::provide_sync_state();
     view! {
         <div class="shell">
             <Sidebar/>
@@ -125,6 +126,7 @@ pub fn App() -> impl IntoView {
                     View::Settings => settings::Settings().into_any(),
                 }}
             </main>
+            <sync::SyncBar/>
             <tasks::RemindersPanel/>
         </div>
     }
@@ -164,7 +166,7 @@ fn Sidebar() -> impl IntoView {
                 {move || info.get().map(|info| match info {
                     Ok(info) => view! {
                         <p class="muted small" title=info.database_path.clone()>
-                            "Offline · local database"<br/>{format!("Series {} · v{}", info.number_series, info.version)}
+                            "Local database (works offline)"<br/>{format!("Series {} · v{}", info.number_series, info.version)}
                         </p>
                     }.into_any(),
                     Err(error) => view! { <p class="error small" role="alert">{error.message}</p> }.into_any(),

@@ -33,8 +33,12 @@ pub fn TextField(
     /// The input's element id; `field-<name>` when not given.
     #[prop(optional)]
     id: &'static str,
+    /// An example of what to type, shown while the input is empty.
+    #[prop(optional)]
+    placeholder: &'static str,
 ) -> impl IntoView {
     let id = if id.is_empty() { format!("field-{name}") } else { id.to_owned() };
+    let placeholder = (!placeholder.is_empty()).then_some(placeholder);
     let error_id = format!("{id}-error");
     view! {
         <div class="field" class:invalid=move || error.get().is_some()>
@@ -44,6 +48,7 @@ pub fn TextField(
                 name=name
                 type=kind
                 maxlength=maxlength
+                placeholder=placeholder
                 prop:value=move || value.get()
                 on:input=move |ev| on_input(event_target_value(&ev))
                 aria-invalid=move || error.get().is_some().to_string()

@@ -158,3 +158,55 @@ pub fn default_due() -> String {
     }
     String::new()
 }
+
+// Moments held as Unix milliseconds (sync times), shown on the device's clock. Outside the window
+// (native tests) the device's clock is UTC, so the text is predictable.
+
+/// (year, month, day, hour, minute) of a Unix-ms moment on the device's clock.
+fn local_parts(ms: i64) -> (i64, u32, u32, u32, u32) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        if !date.get_time().is_nan() {
+            return (i64::from(date.get_full_year()), date.get_month() + 1, date.get_date(), date.get_hours(), date.get_minutes());
+        }
+    }
+    let (year, month, day) = civil_from_days(ms.div_euclid(86_400_000));
+    let minutes = ms.rem_euclid(86_400_000) / 60_000;
+    (year, month, day, (minutes / 60) as u32, (minutes % 60) as u32)
+}
+
+/// A moment in full: `Tue 24 Nov 2026, 14:05`.
+pub fn moment(ms: i64) -> String {
+    let (year, month, day, hour, minute) = local_parts(ms);
+    due_wall(&format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}"))
+}
+
+/// A moment as short as `now` allows: `14:05` today, `Mon 23 Nov, 14:05` this year, else
+/// `23 Nov 2025, 14:05`. For status lines, where the full date is mostly noise.
+pub fn moment_short(ms: i64, now_ms: i64) -> String {
+    let (year, month, day, hour, minute) = local_parts(ms);
+    let (this_year, this_month, today, _, _) = local_parts(now_ms);
+    if (year, month, day) == (this_year, this_month, today) {
+        return format!("{hour:02}:{minute:02}");
+    }
+    let name = MONTHS[month as usize - 1];
+    if year == this_year {
+        let weekday = WEEKDAYS[(days_from_civil(year, month, day) + 3).rem_euclid(7) as usize];
+        format!("{weekday} {day} {name}, {hour:02}:{minute:02}")
+    } else {
+        format!("{day} {name} {year}, {hour:02}:{minute:02}")
+    }
+}
+
+/// The device's clock now, as Unix milliseconds.
+pub fn now_ms() -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    }
+}

@@ -4,6 +4,7 @@
 //! - `app.rs` is the shell: navigation and the current view.
 //! - One module per CRM entity (`companies.rs`, `contacts.rs`, `leads.rs`, `tasks.rs`) with its list, detail and form.
 //!   `tasks.rs` also holds My day, the workload, the follow-up form of a note and the reminders.
+//! - `sync.rs` holds the sync status bar under every screen and the Sync card of Settings.
 //! - `components.rs` holds the small pieces every screen shares (fields, sortable headers, pager).
 //!
 //! Architecture invariant: this crate depends on `crm-model` only. It never sees SQL or the store.
@@ -17,6 +18,7 @@ pub mod format;
 pub mod leads;
 pub mod notes;
 pub mod settings;
+pub mod sync;
 pub mod tasks;
 pub mod transfer;
 

@@ -1,5 +1,6 @@
-//! Settings: who uses this device, outgoing mail and its outbox, the app's users, the editable
-//! code lists (terms codes, credit codes, note types) and the lead workflow.
+//! Settings: who uses this device, sync with the team's server (its card lives in `sync.rs`),
+//! outgoing mail and its outbox, the app's users, the editable code lists (terms codes, credit
+//! codes, note types) and the lead workflow.
 
 use crm_model::{ApiError, CodeInput, CodeKind, CodeLists, CreditBehaviour, ErrorKind, FieldError, Id, OutboxRound, Profile, SmtpSecurity, SmtpSettings, UserInput, limits};
 use leptos::{prelude::*, task::spawn_local};
@@ -23,6 +24,7 @@ pub fn Settings() -> impl IntoView {
                 <div class="cards">
                     <ProfileCard lists=l.clone()/>
                     <Users lists=l.clone() on_change=Callback::new(move |_| lists.refetch()) error/>
+                    <crate::sync::SyncCard/>
                     <SmtpCard/>
                     <OutboxCard/>
                     <CodeList kind=CodeKind::Credit title="Credit codes" lists=l.clone() on_change=Callback::new(move |_| lists.refetch()) error/>

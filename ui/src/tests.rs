@@ -198,3 +198,139 @@ fn one_tasks_ics_file_is_named_after_the_task() {
     assert_eq!(task_ics_path("/tmp/task-2026-11-24.ics", "!!!"), "/tmp/task-2026-11-24.ics", "nothing to name it after");
     assert_eq!(task_ics_path("/tmp/other.ics", "Call"), "/tmp/other.ics");
 }
+
+// Sync.
+
+fn synced(pending: u64) -> crm_model::SyncStatus {
+    crm_model::SyncStatus {
+        enabled: true,
+        server_url: Some("https://crm.example.com".into()),
+        email: Some("ada@example.com".into()),
+        device_name: Some("Ada's laptop".into()),
+        series: "B".into(),
+        // 2026-11-24 14:05 UTC (the native tests' device clock is UTC).
+        last_sync_ms: Some(1_795_529_100_000),
+        last_error: None,
+        pending,
+        running: false,
+        progress: None,
+    }
+}
+
+#[test]
+fn sync_progress_reads_as_the_phase_and_its_counts() {
+    use crate::sync::{progress_bar, progress_text};
+    use crm_model::{SyncPhase, SyncProgress};
+    let at = |phase, done, total| SyncProgress { phase, done, total };
+    assert_eq!(progress_text(&at(SyncPhase::Connecting, 0, 0)), "Connecting…");
+    assert_eq!(progress_text(&at(SyncPhase::Sending, 120, 5_000)), "Sending 120 of 5,000");
+    assert_eq!(progress_text(&at(SyncPhase::Receiving, 3_400, 100_000)), "Receiving 3,400 of 100,000");
+    assert_eq!(progress_text(&at(SyncPhase::Receiving, 0, 0)), "Receiving…", "nothing counted yet");
+    assert_eq!(progress_text(&at(SyncPhase::Sending, 7, 5)), "Sending 5 of 5", "never more than all");
+    assert_eq!(progress_bar(&at(SyncPhase::Receiving, 3_400, 100_000)), (100_000, 3_400));
+    assert_eq!(progress_bar(&at(SyncPhase::Connecting, 0, 0)), (1, 0));
+}
+
+#[test]
+fn sync_status_says_off_running_synced_or_why_not() {
+    use crate::sync::{account_text, pending_text, round_text, status_state, status_text};
+    use crm_model::{SyncPhase, SyncProgress, SyncRound, SyncStatus};
+    let now = 1_795_532_700_000; // an hour later, the same day
+    assert_eq!(status_text(&SyncStatus::default(), now), "Sync off");
+    assert_eq!(status_state(&SyncStatus::default()), "off");
+    assert_eq!(status_text(&synced(3), now), "Synced 14:05 · 3 waiting");
+    assert_eq!(status_text(&synced(0), now), "Synced 14:05");
+    assert_eq!(status_text(&synced(1_200), now + 86_400_000), "Synced Tue 24 Nov, 14:05 · 1,200 waiting", "yesterday's sync names its day");
+    assert_eq!(status_text(&synced(0), now + 366 * 86_400_000), "Synced 24 Nov 2026, 14:05");
+    assert_eq!(status_state(&synced(0)), "synced");
+    let never = SyncStatus { last_sync_ms: None, ..synced(2) };
+    assert_eq!(status_text(&never, now), "Not synced yet · 2 waiting");
+    let failed = SyncStatus { last_error: Some("The server cannot be reached.".into()), ..synced(3) };
+    assert_eq!(status_text(&failed, now), "Not synced: The server cannot be reached.");
+    assert_eq!(status_state(&failed), "error");
+    let running = SyncStatus { running: true, progress: Some(SyncProgress { phase: SyncPhase::Sending, done: 120, total: 5_000 }), ..failed };
+    assert_eq!(status_text(&running, now), "Sending 120 of 5,000", "a running round shows its progress, not the old error");
+    assert_eq!(status_state(&running), "running");
+    assert_eq!(status_text(&SyncStatus { progress: None, ..running }, now), "Syncing…");
+    assert_eq!(account_text(&synced(0)), "Syncing with https://crm.example.com as ada@example.com (device Ada's laptop, number series B)");
+    assert_eq!(pending_text(0), "No changes");
+    assert_eq!(pending_text(1), "1 change");
+    assert_eq!(pending_text(3_000), "3,000 changes");
+    assert_eq!(round_text(Some(&SyncRound { sent: 3, received: 10, applied: 7, started_over: false })), "Sent 3 · received 10, 7 changed here.");
+    assert!(round_text(Some(&SyncRound { started_over: true, ..SyncRound::default() })).contains("everything was sent again"));
+    assert!(round_text(None).contains("already running"));
+}
+
+#[test]
+fn sync_moments_are_as_short_as_today_allows() {
+    use crate::format::{moment, moment_short};
+    let ms = 1_795_529_100_000; // Tue 2026-11-24 14:05 UTC
+    assert_eq!(moment(ms), "Tue 24 Nov 2026, 14:05");
+    assert_eq!(moment_short(ms, ms + 60_000), "14:05");
+    assert_eq!(moment_short(ms, ms + 10 * 3_600_000), "Tue 24 Nov, 14:05", "past midnight: the day is named");
+    assert_eq!(moment_short(0, ms), "1 Jan 1970, 00:00");
+}
+
+/// The shell's context, with the sync status as if just polled.
+fn sync_context(status: Option<crm_model::SyncStatus>) -> crate::sync::SyncState {
+    let nav = RwSignal::new(crate::app::View::Companies);
+    provide_context(nav);
+    let state = crate::sync::SyncState::new(nav);
+    state.status.set(status);
+    provide_context(state);
+    state
+}
+
+#[test]
+fn sync_bar_shows_progress_and_cancel_only_while_running() {
+    use crate::sync::SyncBar;
+    use crm_model::{SyncPhase, SyncProgress, SyncStatus};
+    let owner = Owner::new();
+    owner.set();
+    let state = sync_context(Some(SyncStatus::default()));
+    let html = view! { <SyncBar/> }.to_html();
+    assert!(html.contains(r#"id="sync-status" data-state="off""#), "{html}");
+    assert!(html.contains("Sync off") && !html.contains("sync-progress") && !html.contains("Cancel"), "{html}");
+
+    state.status.set(Some(SyncStatus { running: true, progress: Some(SyncProgress { phase: SyncPhase::Receiving, done: 3_400, total: 100_000 }), ..synced(0) }));
+    let html = view! { <SyncBar/> }.to_html();
+    assert!(html.contains(r#"data-state="running""#), "{html}");
+    assert!(html.contains("Receiving 3,400 of 100,000"), "{html}");
+    assert!(html.contains(r#"<progress id="sync-progress" max="100000" value="3400""#), "{html}");
+    assert!(html.contains(r#"id="sync-bar-cancel""#), "{html}");
+
+    let error = "The server refused the login: wrong password. Log in again in Settings.";
+    state.status.set(Some(SyncStatus { last_error: Some(error.into()), ..synced(3) }));
+    let html = view! { <SyncBar/> }.to_html();
+    assert!(html.contains(r#"data-state="error""#), "{html}");
+    assert!(html.contains("warn") && html.contains(&format!(r#"title="{error}""#)), "the full message is in the tooltip: {html}");
+    assert!(html.contains(&format!("Not synced: {error}")), "{html}");
+}
+
+#[test]
+fn sync_card_asks_for_the_login_then_shows_the_account() {
+    use crate::sync::SyncCard;
+    use crm_model::SyncStatus;
+    let owner = Owner::new();
+    owner.set();
+    let state = sync_context(Some(SyncStatus::default()));
+    let html = view! { <SyncCard/> }.to_html();
+    for id in ["sync-url", "sync-email", "sync-password", "sync-device", "sync-login"] {
+        assert!(html.contains(&format!(r#"id="{id}""#)), "{id}: {html}");
+    }
+    assert!(html.contains(r#"placeholder="https://crm.example.com""#), "{html}");
+    assert!(html.contains(r#"type="password""#), "{html}");
+    assert!(html.contains("works offline"), "{html}");
+    assert!(!html.contains("sync-now"), "{html}");
+
+    state.status.set(Some(SyncStatus { last_error: Some("The server cannot be reached.".into()), ..synced(3) }));
+    let html = view! { <SyncCard/> }.to_html();
+    assert!(html.contains("Syncing with https://crm.example.com as ada@example.com (device Ada's laptop, number series B)"), "{html}");
+    assert!(html.contains("Tue 24 Nov 2026, 14:05") && html.contains("3 changes"), "{html}");
+    assert!(html.contains(r#"id="sync-error" role="alert""#), "{html}");
+    for id in ["sync-now", "sync-logout"] {
+        assert!(html.contains(&format!(r#"id="{id}""#)), "{id}: {html}");
+    }
+    assert!(!html.contains(r#"id="sync-cancel""#), "Cancel only while a round runs: {html}");
+    assert!(!html.contains("sync-password"), "{html}");
+}

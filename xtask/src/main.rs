@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Some("run") => run_app(args.iter().skip_while(|a| *a != "--").skip(1).cloned().collect()),
         Some("test") => test(),
         Some("bless-migrations") => bless_migrations(),
+        Some("soak-sync") => soak_sync(args.get(1).cloned()),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -40,7 +41,7 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask <setup [--for run|test] | ui [--route auto|rustup|debian] [--out DIR] | run [-- ARGS] | test | bless-migrations>";
+const USAGE: &str = "usage: cargo xtask <setup [--for run|test] | ui [--route auto|rustup|debian] [--out DIR] | run [-- ARGS] | test | soak-sync [SEEDS] | bless-migrations>";
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
@@ -91,8 +92,11 @@ fn test() -> Result {
     setup::ensure(setup::Purpose::Test)?;
     ui::build(ui::Route::Auto, None)?;
 
-    step("Workspace tests (core on real SQLite, model, desktop commands, architecture rule)");
-    exec(cargo().args(["test", "--workspace"]))?;
+    step("Starting a throw-away PostgreSQL for the sync server's tests");
+    let postgres = Postgres::start()?;
+    step("Workspace tests (core on real SQLite, model, desktop commands, sync server and clients, architecture rule)");
+    exec(cargo().args(["test", "--workspace"]).env("CRM_TEST_POSTGRES_URL", &postgres.url))?;
+    drop(postgres);
 
     step("UI component tests (Leptos rendered natively)");
     exec(cargo().args(["test", "--manifest-path", "ui/Cargo.toml", "--no-default-features", "--features", "ssr", "--target-dir", "target/ui-native"]))?;
@@ -120,6 +124,47 @@ fn test() -> Result {
 
     eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
     Ok(())
+}
+
+/// A PostgreSQL cluster in `target/postgres-test` on a free loopback port (scripts/postgres.sh),
+/// stopped when dropped.
+struct Postgres {
+    url: String,
+    dir: PathBuf,
+}
+
+impl Postgres {
+    fn start() -> Result<Postgres> {
+        let dir = root().join("target/postgres-test");
+        let script = root().join("scripts/postgres.sh");
+        let out = Command::new("bash").arg(&script).arg("start").arg(&dir).output().map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        if !out.status.success() {
+            return Err(format!("{} start failed:\n{}{}", script.display(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+        }
+        let url = String::from_utf8_lossy(&out.stdout).lines().rev().find(|l| l.starts_with("postgres://")).map(str::to_owned);
+        let url = url.ok_or_else(|| format!("{} start printed no URL", script.display()))?;
+        Ok(Postgres { url, dir })
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = Command::new("bash").arg(root().join("scripts/postgres.sh")).arg("stop").arg(&self.dir).status();
+    }
+}
+
+/// The sync simulation with many seeds, optimised (`cargo xtask soak-sync [SEEDS]`, 20,000 by
+/// default), on SQLite and on PostgreSQL.
+fn soak_sync(seeds: Option<String>) -> Result {
+    setup::ensure(setup::Purpose::Test)?;
+    let seeds = seeds.unwrap_or_else(|| "20000".into());
+    let postgres = Postgres::start()?;
+    step(&format!("Sync simulation, {seeds} seeds"));
+    exec(cargo()
+        .args(["test", "--release", "-p", "crm-tests", "--test", "sync", "--", "randomized", "--nocapture"])
+        .env("CRM_SYNC_PROCESS_SEEDS", &seeds)
+        .env("CRM_SYNC_POSTGRES_SEEDS", (seeds.parse::<u64>().unwrap_or(20_000) / 10).to_string())
+        .env("CRM_TEST_POSTGRES_URL", &postgres.url))
 }
 
 /// A private X server for the end-to-end test, stopped when dropped.

@@ -26,6 +26,8 @@ const TEST_PACKAGES: &[&str] = &[
     "dbus-daemon",
     "dbus-bin",
     "dunst",
+    // The sync tests also run the server on PostgreSQL (a throw-away cluster, scripts/postgres.sh).
+    "postgresql",
 ];
 /// The fallback wasm toolchain of Debian 12 (bookworm-security): a rustc with the wasm32 target's
 /// source, built with `-Zbuild-std`, and the lld linker it needs.

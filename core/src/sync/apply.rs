@@ -21,6 +21,8 @@ pub struct ApplyReport {
 
 /// SQLite's extended result code for a foreign-key violation.
 const FOREIGN_KEY: i32 = 787;
+/// SQLite's extended result code for a NOT NULL violation.
+const NOT_NULL: i32 = 1299;
 
 impl Store {
     /// This device's change log after `seq` (its own changes and those it applied), oldest first,
@@ -58,28 +60,47 @@ impl Store {
     }
 
     /// Apply changes from other devices, all or none, under the merge rules of `crm_sync::merge`.
-    /// A batch with an invalid change or a stamp too far in the future is refused before anything
-    /// is applied.
+    /// A batch with an invalid change or a stamp too far ahead of our clock is refused before
+    /// anything is applied.
     pub fn apply_remote(&mut self, changes: &[Change]) -> Result<ApplyReport> {
+        self.apply_remote_then(changes, None, |_| Ok(()))
+    }
+
+    /// [`Store::apply_remote`] with the skew bound checked against `reference_ms` (the server's
+    /// clock, see `HlcClock::observe_checked_against`) when given, and `then` run in the same
+    /// transaction (the sync client moves its pull cursor there).
+    pub(crate) fn apply_remote_then(&mut self, changes: &[Change], reference_ms: Option<u64>, then: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>) -> Result<ApplyReport> {
         let schema = SyncSchema::get(&self.conn)?;
-        let wire = schema.wire(0);
+        let wire = schema.wire(crm_sync::schema::SCHEMA_VERSION);
         for change in changes {
-            change.validate(&wire).map_err(|e| CoreError::Conflict(format!("A change from another device was refused: {e}")))?;
+            change.validate(&wire).map_err(|e| CoreError::Sync(format!("A change from another device was refused: {e}")))?;
         }
         // Our clock moves past every stamp we take in, so a later local edit wins over what we
         // have seen (a stamp too far ahead is refused: a wrong clock must not drag ours along).
         for change in changes {
-            self.clock.observe(change.stamp.hlc).map_err(|e| CoreError::Conflict(e.to_string()))?;
+            let observed = match reference_ms {
+                Some(reference) => self.clock.observe_checked_against(change.stamp.hlc, reference),
+                None => self.clock.observe(change.stamp.hlc),
+            };
+            observed.map_err(|e| CoreError::Sync(e.to_string()))?;
         }
         self.write(|w| {
             let mut report = ApplyReport::default();
             for change in changes {
-                match apply_one(w, schema, change)? {
+                let outcome = apply_one(w, schema, change).map_err(|e| match e {
+                    CoreError::Storage(error) => CoreError::Sync(format!(
+                        "A change from another device could not be applied ({} {} by device {}): {error}",
+                        change.table, change.row_id, change.stamp.device
+                    )),
+                    other => other,
+                })?;
+                match outcome {
                     Outcome::Applied => report.applied += 1,
                     Outcome::Duplicate => report.duplicates += 1,
                     Outcome::Ignored => report.ignored += 1,
                 }
             }
+            then(w.tx())?;
             Ok(report)
         })
     }
@@ -118,15 +139,26 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
             } else if exists {
                 replay(w, |w| w.update(table, id, &taken).map(|_| ()))?;
                 Outcome::Applied
-            } else if history.written {
-                // The row was written before and is gone: removed with its parent (a delete wins).
-                Outcome::Ignored
             } else {
+                // No such row: this is its first write, or a later one that arrived first (a
+                // message delayed past a server restore), or the row went with its deleted
+                // parent. Insert what every change of the row so far adds up to; when that is
+                // not a whole row (a required column is missing) or its parent is gone, the
+                // change is only recorded, and counts when the row's first write arrives.
+                let mut row: BTreeMap<&'static str, (Version, Value)> = BTreeMap::new();
+                for (column, (version, value)) in history.values {
+                    if let Some(column) = schema.column(table, &column) {
+                        row.insert(column, (version, value));
+                    }
+                }
+                for (column, value) in taken {
+                    row.insert(column, (change.version(), value));
+                }
+                let columns: Vec<(&'static str, Value)> = row.into_iter().map(|(column, (_, value))| (column, value)).collect();
                 let created = change.stamp.wall_ms() as i64;
-                match replay(w, |w| w.insert_dated(table, id, created, &taken)) {
+                match replay(w, |w| w.insert_dated(table, id, created, &columns)) {
                     Ok(()) => Outcome::Applied,
-                    // Its parent was deleted (concurrently, on another device): it goes with it.
-                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == FOREIGN_KEY => Outcome::Ignored,
+                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if matches!(e.extended_code, FOREIGN_KEY | NOT_NULL) => Outcome::Ignored,
                     Err(other) => return Err(other),
                 }
             }
@@ -144,19 +176,19 @@ fn replay(w: &mut WriteTx<'_>, write: impl FnOnce(&mut WriteTx<'_>) -> Result<()
     result
 }
 
-/// What the change log says about a row: the newest version of each column, whether it was ever
-/// written, and whether it was deleted.
+/// What the change log says about a row: the newest version of each column with its value,
+/// and whether it was deleted.
 #[derive(Default)]
 struct RowHistory {
     columns: BTreeMap<String, Version>,
-    written: bool,
+    values: BTreeMap<String, (Version, Value)>,
     deleted: bool,
 }
 
 fn row_history(w: &WriteTx<'_>, table: &str, row_id: &str) -> Result<RowHistory> {
     let mut history = RowHistory::default();
     let mut select = w.tx().prepare_cached(
-        "SELECT c.op, c.hlc, c.device_id, c.change_id, f.key FROM change_log c LEFT JOIN json_each(c.patch) f WHERE c.table_name = ?1 AND c.row_id = ?2",
+        "SELECT c.op, c.hlc, c.device_id, c.change_id, f.key, f.value FROM change_log c LEFT JOIN json_each(c.patch) f WHERE c.table_name = ?1 AND c.row_id = ?2",
     )?;
     let mut rows = select.query(rusqlite::params![table, row_id])?;
     while let Some(row) = rows.next()? {
@@ -164,15 +196,21 @@ fn row_history(w: &WriteTx<'_>, table: &str, row_id: &str) -> Result<RowHistory>
             history.deleted = true;
             continue;
         }
-        history.written = true;
         let (Some(column), Ok(device), Ok(change_id)) =
             (row.get::<_, Option<String>>(4)?, Uuid::parse_str(&row.get::<_, String>(2)?), Uuid::parse_str(&row.get::<_, String>(3)?))
         else {
             continue;
         };
         let version = Version { stamp: Stamp::new(row.get::<_, i64>(1)? as u64, device), change_id };
-        let newest = history.columns.entry(column).or_insert(version);
+        let value: Value = row.get(5)?;
+        let newest = history.columns.entry(column.clone()).or_insert(version);
         *newest = (*newest).max(version);
+        match history.values.get(&column) {
+            Some((known, _)) if *known >= version => {}
+            _ => {
+                history.values.insert(column, (version, value));
+            }
+        }
     }
     Ok(history)
 }

@@ -10,13 +10,18 @@
 //! The current version of a column is read from the change log itself (the newest `set` record
 //! of the row that wrote it), so local writes pay nothing extra for sync.
 //!
-//! Still to come in issue 6: the server, the HTTP client, the settings screen and the status.
+//! The client ([`client`]) runs rounds against the server over a [`client::Transport`]
+//! ([`http::HttpTransport`] in the app): hello, push this device's changes, pull everyone's.
 
 mod apply;
+pub mod client;
+pub mod http;
 mod schema;
 
 #[cfg(test)]
 mod tests;
 
 pub use apply::ApplyReport;
+pub use client::{Quiet, RoundObserver, Transport, TransportError, Watch, sync_round};
+pub use http::HttpTransport;
 pub use schema::SyncSchema;

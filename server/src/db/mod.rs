@@ -26,6 +26,28 @@ pub enum DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
+/// The `n`th number series (0-based): `A` … `Z`, `AA` … `ZZ`, `AAA` … `ZZZ` (bijective base 26,
+/// shortest first, so the first device of a server gets `A`). `None` past `ZZZ`. Both backends
+/// hand out the first name no device holds.
+pub fn series_name(mut n: usize) -> Option<String> {
+    let mut len = 1;
+    let mut block = 26;
+    while n >= block {
+        n -= block;
+        len += 1;
+        block *= 26;
+        if len > 3 {
+            return None;
+        }
+    }
+    let mut letters = vec![b'A'; len];
+    for slot in letters.iter_mut().rev() {
+        *slot = b'A' + u8::try_from(n % 26).expect("below 26");
+        n /= 26;
+    }
+    Some(String::from_utf8(letters).expect("ASCII"))
+}
+
 /// A user as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {

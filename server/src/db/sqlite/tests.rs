@@ -1,0 +1,288 @@
+//! The SQLite backend checked against `crm_sync::Replica`, the merge rules' reference model.
+
+use crm_sync::{Change, Op, Replica, Stamp, stamp::pack};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::SqliteDb;
+use crate::db::series_name;
+use crate::db::{DbError, Snapshot, TokenOwner};
+
+/// A small deterministic generator (xorshift64*), so a failing history can be replayed by seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const ROWS: [&str; 4] = [
+    "0190a4c2-7b1e-7000-8000-000000000001",
+    "0190a4c2-7b1e-7000-8000-000000000002",
+    "0190a4c2-7b1e-7000-8000-000000000003",
+    "0190a4c2-7b1e-7000-8000-000000000004",
+];
+const COLUMNS: [&str; 4] = ["city", "name", "phone", "email"];
+
+fn random_change(rng: &mut Rng, n: u64) -> Change {
+    let table = if rng.below(3) == 0 {
+        "contact"
+    } else {
+        "company"
+    };
+    let row = ROWS[rng.below(ROWS.len() as u64) as usize];
+    // Few clock values and devices, so equal stamps (told apart by the change id) are common.
+    let stamp = Stamp::new(
+        pack(1_700_000_000_000 + rng.below(4), rng.below(2) as u16),
+        Uuid::from_u128(0xd0 + u128::from(rng.below(3))),
+    );
+    let op = if rng.below(8) == 0 {
+        Op::Delete
+    } else {
+        let mut patch = serde_json::Map::new();
+        for column in COLUMNS {
+            if rng.below(2) == 0 {
+                let value = match rng.below(4) {
+                    0 => Value::Null,
+                    1 => json!(rng.below(100) as i64 - 50),
+                    2 => json!(0.5 * rng.below(9) as f64),
+                    _ => json!(format!("v{}", rng.below(10))),
+                };
+                patch.insert(column.to_owned(), value);
+            }
+        }
+        if patch.is_empty() {
+            patch.insert("name".into(), json!("x"));
+        }
+        Op::Set(patch)
+    };
+    Change {
+        change_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n)),
+        table: table.into(),
+        row_id: row.into(),
+        op,
+        stamp,
+        user: "test".into(),
+    }
+}
+
+fn replica_snapshot(replica: &Replica) -> Snapshot {
+    Snapshot {
+        rows: replica
+            .rows
+            .iter()
+            .map(|(key, row)| {
+                (
+                    key.clone(),
+                    row.columns
+                        .iter()
+                        .map(|(c, cell)| (c.clone(), cell.value.clone()))
+                        .collect(),
+                )
+            })
+            .collect(),
+        tombstones: replica.tombstones.clone(),
+    }
+}
+
+async fn temp_db() -> (tempfile::TempDir, SqliteDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = SqliteDb::open(dir.path().join("server.sqlite3").to_str().unwrap())
+        .await
+        .unwrap();
+    (dir, db)
+}
+
+#[tokio::test]
+async fn random_histories_match_the_reference_model() {
+    for seed in 1..=12u64 {
+        let (_dir, db) = temp_db().await;
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let pool: Vec<Change> = (0..60).map(|n| random_change(&mut rng, n)).collect();
+        let mut replica = Replica::new();
+        let mut log_order = Vec::new();
+        for _ in 0..15 {
+            // Batches draw from the pool with repetition: duplicates across and within batches.
+            let batch: Vec<Change> = (0..rng.below(10) + 1)
+                .map(|_| pool[rng.below(pool.len() as u64) as usize].clone())
+                .collect();
+            let accepted = db.push(&batch).await.unwrap();
+            assert_eq!(
+                accepted,
+                batch.iter().map(|c| c.change_id).collect::<Vec<_>>(),
+                "every id, in request order"
+            );
+            for change in &batch {
+                if !replica.seen.contains(&change.change_id) {
+                    log_order.push(change.change_id);
+                }
+                replica.apply(change);
+            }
+        }
+        assert_eq!(
+            db.snapshot().await.unwrap(),
+            replica_snapshot(&replica),
+            "seed {seed}"
+        );
+
+        let (page, remaining) = db.pull(0, 10_000).await.unwrap();
+        assert_eq!(remaining, 0);
+        assert_eq!(
+            page.iter().map(|s| s.change.change_id).collect::<Vec<_>>(),
+            log_order,
+            "each new change once, in arrival order"
+        );
+        assert_eq!(
+            page.iter().map(|s| s.seq).collect::<Vec<_>>(),
+            (1..=log_order.len() as u64).collect::<Vec<_>>()
+        );
+        for sequenced in &page {
+            assert_eq!(
+                &sequenced.change,
+                pool.iter()
+                    .find(|c| c.change_id == sequenced.change.change_id)
+                    .unwrap(),
+                "the body round-trips"
+            );
+        }
+        assert_eq!(db.info().await.unwrap().1, log_order.len() as u64);
+    }
+}
+
+#[tokio::test]
+async fn pull_pages_and_counts_what_follows() {
+    let (_dir, db) = temp_db().await;
+    let mut rng = Rng(7);
+    let changes: Vec<Change> = (0..7).map(|n| random_change(&mut rng, n)).collect();
+    db.push(&changes).await.unwrap();
+    let (page, remaining) = db.pull(0, 3).await.unwrap();
+    assert_eq!(
+        (page.iter().map(|s| s.seq).collect::<Vec<_>>(), remaining),
+        (vec![1, 2, 3], 4)
+    );
+    let (page, remaining) = db.pull(3, 3).await.unwrap();
+    assert_eq!(
+        (page.iter().map(|s| s.seq).collect::<Vec<_>>(), remaining),
+        (vec![4, 5, 6], 1)
+    );
+    let (page, remaining) = db.pull(6, 3).await.unwrap();
+    assert_eq!(
+        (page.iter().map(|s| s.seq).collect::<Vec<_>>(), remaining),
+        (vec![7], 0)
+    );
+    let (page, remaining) = db.pull(7, 3).await.unwrap();
+    assert!(page.is_empty() && remaining == 0);
+    assert!(db.pull(u64::MAX, 3).await.unwrap().0.is_empty());
+}
+
+#[test]
+fn series_names_run_shortest_first() {
+    let names: Vec<String> = [0, 1, 25, 26, 27, 51, 52, 701, 702, 18_277]
+        .into_iter()
+        .map(|n| series_name(n).unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA", "ZZZ"]
+    );
+    assert_eq!(series_name(18_278), None);
+    for n in 0..18_278 {
+        assert!(crm_sync::protocol::is_valid_series(
+            &series_name(n).unwrap()
+        ));
+    }
+}
+
+#[tokio::test]
+async fn users_devices_series_and_tokens() {
+    let (dir, db) = temp_db().await;
+    let maria = db
+        .create_user("Maria@Example.com", "Maria", "$argon2id$x")
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            db.create_user(" maria@example.COM ", "Other", "h").await,
+            Err(DbError::Conflict(_))
+        ),
+        "emails are unique whatever their case"
+    );
+    let user = db
+        .user_by_email("MARIA@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            user.id,
+            user.email.as_str(),
+            user.name.as_str(),
+            user.active
+        ),
+        (maria, "Maria@Example.com", "Maria", true)
+    );
+    assert_eq!(db.user_by_email("nobody@example.com").await.unwrap(), None);
+
+    let (d1, d2, d3) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+    assert_eq!(db.register_device(d1, maria, "laptop").await.unwrap(), "A");
+    assert_eq!(db.register_device(d2, maria, "desktop").await.unwrap(), "B");
+    assert_eq!(
+        db.register_device(d1, maria, "laptop again").await.unwrap(),
+        "A",
+        "stable across logins"
+    );
+    let bob = db.create_user("bob@example.com", "Bob", "h").await.unwrap();
+    assert_eq!(
+        db.register_device(d2, bob, "moved").await.unwrap(),
+        "B",
+        "a device moved to another user keeps its series"
+    );
+    assert_eq!(db.register_device(d3, bob, "third").await.unwrap(), "C");
+
+    let owner = TokenOwner {
+        user_id: maria,
+        device: d1,
+    };
+    db.insert_token("h1", owner).await.unwrap();
+    db.insert_token("h2", owner).await.unwrap();
+    db.insert_token(
+        "h3",
+        TokenOwner {
+            user_id: bob,
+            device: d3,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(db.token_owner("h1").await.unwrap(), Some(owner));
+    assert_eq!(db.token_owner("nope").await.unwrap(), None);
+    db.revoke_token("h1").await.unwrap();
+    assert_eq!(db.token_owner("h1").await.unwrap(), None);
+    assert_eq!(
+        db.revoke_device(d1).await.unwrap(),
+        1,
+        "h2 only: h1 is revoked already"
+    );
+    assert_eq!(db.token_owner("h2").await.unwrap(), None);
+    assert!(db.token_owner("h3").await.unwrap().is_some());
+
+    let (first_id, _) = db.info().await.unwrap();
+    let new_id = db.new_server_id().await.unwrap();
+    assert_ne!(first_id, new_id);
+    drop(db);
+    let reopened = SqliteDb::open(dir.path().join("server.sqlite3").to_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        reopened.info().await.unwrap(),
+        (new_id, 0),
+        "the server id survives a restart"
+    );
+}
