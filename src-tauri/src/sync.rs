@@ -98,26 +98,36 @@ pub(crate) async fn sync_status(state: State<'_, AppState>, sync: State<'_, Sync
 
 /// Log in and start syncing at once (the first round shows its progress in the status bar).
 #[tauri::command]
-pub(crate) async fn sync_login(state: State<'_, AppState>, sync: State<'_, SyncState>, login: SyncLogin) -> Reply<SyncStatus> {
-    let transport = transport()?;
-    let status = state.with(|store| store.sync_login(&transport, &login))?;
-    sync.wake();
-    Ok(status)
+pub(crate) async fn sync_login(app: AppHandle, login: SyncLogin) -> Reply<SyncStatus> {
+    blocking(app, move |app| {
+        let transport = transport()?;
+        let status = app.state::<AppState>().with(|store| store.sync_login(&transport, &login))?;
+        app.state::<SyncState>().wake();
+        Ok(status)
+    })
+    .await
 }
 
 #[tauri::command]
-pub(crate) async fn sync_logout(state: State<'_, AppState>, sync: State<'_, SyncState>) -> Reply<SyncStatus> {
-    sync.cancel.store(true, Ordering::SeqCst);
-    let transport = transport()?;
-    state.with(|store| store.sync_logout(&transport))
+pub(crate) async fn sync_logout(app: AppHandle) -> Reply<SyncStatus> {
+    app.state::<SyncState>().cancel.store(true, Ordering::SeqCst);
+    blocking(app, |app| {
+        let transport = transport()?;
+        app.state::<AppState>().with(|store| store.sync_logout(&transport))
+    })
+    .await
+}
+
+/// Run `work` on a thread that may block: the HTTP client is blocking, and blocking inside an
+/// async command would stall (and in reqwest's case panic) the async runtime.
+async fn blocking<T: Send + 'static>(app: AppHandle, work: impl FnOnce(&AppHandle) -> Reply<T> + Send + 'static) -> Reply<T> {
+    tauri::async_runtime::spawn_blocking(move || work(&app)).await.map_err(|e| ApiError::new(ErrorKind::Internal, e.to_string()))?
 }
 
 /// Run a round now and wait for it (the status bar polls `sync_status` for its progress).
 #[tauri::command]
 pub(crate) async fn sync_now(app: AppHandle) -> Reply<Option<SyncRound>> {
-    tauri::async_runtime::spawn_blocking(move || app.state::<SyncState>().round(&app.state::<AppState>()))
-        .await
-        .map_err(|e| ApiError::new(ErrorKind::Internal, e.to_string()))?
+    blocking(app, |app| app.state::<SyncState>().round(&app.state::<AppState>())).await
 }
 
 #[tauri::command]

@@ -178,14 +178,23 @@ impl App {
             assert!(started.elapsed() < TIMEOUT, "{css} never offered {label:?}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        select.select_by(Locator::XPath(&xpath)).await.unwrap_or_else(|e| panic!("choosing {label:?} in {css}: {e}"));
+        // WebKitWebDriver takes an element clipped by the scrolling main area (just above the
+        // status bar) as in view and clicks the status bar instead: bring it to the middle first.
+        self.client.execute("document.querySelector(arguments[0]).scrollIntoView({ block: 'center' })", vec![css.into()]).await.unwrap_or_else(|e| panic!("scrolling to {css}: {e}"));
+        if let Err(e) = select.select_by(Locator::XPath(&xpath)).await {
+            self.screenshot("failure").await;
+            panic!("choosing {label:?} in {css}: {e}");
+        }
     }
 
     /// Click `css`, finding it again if the page re-rendered it between finding and clicking.
     pub async fn click(&self, css: &str) {
         let started = Instant::now();
         loop {
-            match self.wait_for(css).await.click().await {
+            let element = self.wait_for(css).await;
+            // As in `choose`: an element just above the status bar is taken as in view.
+            let _ = self.client.execute("document.querySelector(arguments[0])?.scrollIntoView({ block: 'nearest' })", vec![css.into()]).await;
+            match element.click().await {
                 Ok(()) => return,
                 Err(error) if started.elapsed() > TIMEOUT => panic!("clicking {css}: {error}"),
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
@@ -206,14 +215,22 @@ impl App {
     pub async fn wait_text_for(&self, css: &str, text: &str, patience: Duration) {
         let started = Instant::now();
         loop {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await
-                && element.text().await.unwrap_or_default().contains(text)
-            {
-                return;
+            let mut seen = String::new();
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                seen = element.text().await.unwrap_or_else(|e| format!("(unreadable: {e})"));
+                if seen.is_empty() {
+                    // WebKitWebDriver sometimes reports no text for an element a timer keeps
+                    // re-rendering; the DOM's own text is what the user sees.
+                    let script = "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';";
+                    seen = self.client.execute(script, vec![css.into()]).await.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                }
+                if seen.contains(text) {
+                    return;
+                }
             }
             if started.elapsed() > patience {
                 self.screenshot("failure").await;
-                panic!("{css} never contained {text:?} within {patience:?}");
+                panic!("{css} never contained {text:?} within {patience:?}; it said {seen:?}");
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

@@ -255,7 +255,90 @@ async fn create_a_company_restart_and_find_it_again() {
     app.screenshot("10-demo").await;
     lead_to_order(&app).await;
     follow_up_to_calendar(&app, data.path(), &notifications).await;
+    sync_with_a_server(&app, data.path()).await;
     app.quit().await;
+}
+
+/// The app logs in to a real `crm-server`, sends its data; a second laptop (the core, in this
+/// test) receives it, adds a company, and the app receives that; with the server gone the status
+/// bar says so.
+async fn sync_with_a_server(app: &App, folder: &std::path::Path) {
+    let app_binary = std::path::PathBuf::from(std::env::var("CRM_APP").expect("CRM_APP"));
+    let server_binary = app_binary.with_file_name("crm-server");
+    let server_db = folder.join("server.sqlite3");
+    let added = std::process::Command::new(&server_binary)
+        .args(["user-add", "--db", server_db.to_str().unwrap(), "--email", "dana@keel.example", "--name", "Dana Reyes", "--test-fast-hash"])
+        .env("CRM_SERVER_PASSWORD", "e2e password")
+        .output()
+        .expect("crm-server user-add");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let mut server = std::process::Command::new(&server_binary)
+        .args(["serve", "--db", server_db.to_str().unwrap(), "--listen", "127.0.0.1:0", "--test-fast-hash"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("crm-server serve");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").expect("listening on …").to_owned();
+
+    app.click_text(".nav-item", "Settings").await;
+    app.wait_text("#sync-status", "Sync off").await;
+    app.type_into("#sync-url", &url).await;
+    app.type_into("#sync-email", "dana@keel.example").await;
+    app.type_into("#sync-password", "e2e password").await;
+    let device = app.wait_for("#sync-device").await;
+    device.clear().await.unwrap();
+    device.send_keys("E2E laptop").await.unwrap();
+    app.click("#sync-login").await;
+    app.wait_text("#sync-account", "number series A").await;
+    app.wait_text_for("#sync-status", "Synced", Duration::from_secs(90)).await;
+    app.client.execute("document.querySelector('#sync').scrollIntoView({ block: 'center' })", vec![]).await.unwrap();
+    app.screenshot("23-sync").await;
+
+    // A second laptop receives everything, adds a company and sends it.
+    let laptop = folder.join("laptop-b.sqlite3");
+    let (url_b, laptop_b) = (url.clone(), laptop.clone());
+    let received = tokio::task::spawn_blocking(move || {
+        let mut store = crm_core::Store::open(&laptop_b).unwrap();
+        let transport = crm_core::sync::HttpTransport::new().unwrap();
+        let login = crm_model::SyncLogin { server_url: url_b, email: "dana@keel.example".into(), password: "e2e password".into(), device_name: "Laptop B".into() };
+        let status = store.sync_login(&transport, &login).unwrap();
+        assert_eq!(status.series, "B", "the second device gets its own number series");
+        crm_core::sync::sync_round(&mut store, &transport, &crm_core::sync::Quiet).unwrap();
+        let companies = store.info().unwrap().company_count;
+        store.company_create(crm_model::CompanyInput { name: "Synced From Laptop B".into(), city: "Lyon".into(), ..Default::default() }).unwrap();
+        crm_core::sync::sync_round(&mut store, &transport, &crm_core::sync::Quiet).unwrap();
+        companies
+    })
+    .await
+    .unwrap();
+    assert!(received >= 60, "the second laptop received the app's companies ({received})");
+
+    // "Sync now" (again, if it only waited for a background round that started before).
+    for attempt in 0.. {
+        app.click("#sync-now").await;
+        app.wait_for("#sync-result").await;
+        let text = app.wait_for("#sync-result").await.text().await.unwrap();
+        if text.contains("received") && !text.contains("received 0") {
+            break;
+        }
+        assert!(attempt < 3, "Sync now never received the second laptop's company: {text}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    app.click(".nav-item:first-of-type").await;
+    app.type_into("#company-search", "Synced From").await;
+    app.wait_text("#company-table tbody", "Synced From Laptop B").await;
+    app.wait_text("#company-table tbody", "B1001").await;
+    app.screenshot("24-synced-company").await;
+
+    // The server goes away: the app keeps working and says why it could not sync.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    app.click_text(".nav-item", "Settings").await;
+    app.click("#sync-now").await;
+    app.wait_text_for("#sync-status", "cannot be reached", Duration::from_secs(30)).await;
+    app.client.execute("document.querySelector('#sync').scrollIntoView({ block: 'center' })", vec![]).await.unwrap();
+    app.screenshot("25-sync-offline").await;
 }
 
 /// A lead from a customer's screen, across the board (dragged where the workflow allows, refused

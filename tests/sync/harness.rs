@@ -117,7 +117,7 @@ impl Server {
     }
 
     pub fn add_user(&self, email: &str) {
-        self.admin(&["user-add", "--email", email, "--name", email]);
+        self.admin(&["user-add", "--email", email, "--name", email, "--test-fast-hash"]);
     }
 
     /// The server's merged data and its whole log, read from its storage.
@@ -155,7 +155,7 @@ impl Drop for Server {
 pub fn admin(backend: &Backend, args: &[&str]) -> String {
     let mut full = vec![args[0], "--db", &backend.url];
     full.extend(&args[1..]);
-    let out = Command::new(server_binary()).args(&full).env("CRM_SERVER_PASSWORD", PASSWORD).env("CRM_SERVER_TEST_FAST_HASH", "1").output().unwrap();
+    let out = Command::new(server_binary()).args(&full).env("CRM_SERVER_PASSWORD", PASSWORD).output().unwrap();
     assert!(out.status.success(), "crm-server {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
@@ -361,6 +361,16 @@ pub fn as_a_laptop_shows(snapshot: &crm_server::db::Snapshot, laptop_db: &Path) 
             .collect();
         keys.insert((*table).to_owned(), list);
     }
+    let mut unique: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+    for (table, _) in crm_sync::schema::TABLES {
+        let mut select = conn.prepare(&format!("SELECT name FROM pragma_index_list('{table}') WHERE \"unique\" = 1 AND origin <> 'pk' AND partial = 0")).unwrap();
+        let indexes: Vec<String> = select.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        for index in indexes {
+            let mut select = conn.prepare(&format!("SELECT name FROM pragma_index_info('{index}') ORDER BY seqno")).unwrap();
+            let columns: Vec<String> = select.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+            unique.entry((*table).to_owned()).or_default().push(columns);
+        }
+    }
     let mut data: Data = snapshot.rows.clone();
     // Built-in rows exist everywhere without a change, unless a change deleted them.
     let (_, built_in) = synced_and_built_in(laptop_db);
@@ -381,6 +391,30 @@ pub fn as_a_laptop_shows(snapshot: &crm_server::db::Snapshot, laptop_db: &Path) 
                     gone.push((table.clone(), id.clone()));
                 }
                 changed = true;
+            }
+        }
+        // Rows that clash on a unique index: the one with the smallest id stays (core/src/sync/apply.rs).
+        for (table, indexes) in &unique {
+            let mut holders: BTreeMap<(usize, String), String> = BTreeMap::new();
+            for ((t, id), values) in data.iter() {
+                if t != table || gone.iter().any(|(gt, gid)| gt == t && gid == id) {
+                    continue;
+                }
+                for (i, columns) in indexes.iter().enumerate() {
+                    let key: Option<Vec<Value>> = columns.iter().map(|c| values.get(c).filter(|v| !v.is_null()).cloned()).collect();
+                    let Some(key) = key.map(|k| Value::from(k).to_string()) else { continue };
+                    match holders.get(&(i, key.clone())) {
+                        Some(holder) => {
+                            gone.push((table.clone(), id.clone().max(holder.clone())));
+                            let keep = id.clone().min(holder.clone());
+                            holders.insert((i, key), keep);
+                            changed = true;
+                        }
+                        None => {
+                            holders.insert((i, key), id.clone());
+                        }
+                    }
+                }
             }
         }
         for key in gone {

@@ -338,6 +338,8 @@ fn SyncAccount() -> impl IntoView {
                     let _ = error.try_set(None);
                     let _ = result.try_set(Some(round_text(round.as_ref())));
                 }
+                // A failed round is recorded in the status, shown above as "The last sync failed".
+                Err(e) if e.kind == crm_model::ErrorKind::Unavailable => drop(error.try_set(None)),
                 Err(e) => drop(error.try_set(Some(e))),
             }
             state.refresh();

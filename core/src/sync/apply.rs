@@ -23,6 +23,8 @@ pub struct ApplyReport {
 const FOREIGN_KEY: i32 = 787;
 /// SQLite's extended result code for a NOT NULL violation.
 const NOT_NULL: i32 = 1299;
+/// SQLite's extended result code for a UNIQUE violation.
+const UNIQUE: i32 = 2067;
 
 impl Store {
     /// This device's change log after `seq` (its own changes and those it applied), oldest first,
@@ -159,6 +161,21 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
                 match replay(w, |w| w.insert_dated(table, id, created, &columns)) {
                     Ok(()) => Outcome::Applied,
                     Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if matches!(e.extended_code, FOREIGN_KEY | NOT_NULL) => Outcome::Ignored,
+                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == UNIQUE => {
+                        // Two devices made the same unique thing offline (the same contact linked to
+                        // the same company, two tags of one name): one row is kept everywhere, the
+                        // one with the smaller id, whichever arrived first.
+                        let rivals = unique_rivals(w, table, &columns)?;
+                        if rivals.iter().all(|rival| id < *rival) {
+                            for rival in rivals {
+                                replay(w, |w| w.delete(table, rival))?;
+                            }
+                            replay(w, |w| w.insert_dated(table, id, created, &columns))?;
+                            Outcome::Applied
+                        } else {
+                            Outcome::Ignored
+                        }
+                    }
                     Err(other) => return Err(other),
                 }
             }
@@ -166,6 +183,35 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
     };
     record(w, change)?;
     Ok(outcome)
+}
+
+/// Rows of `table` that hold the same values as `columns` in one of its unique indexes (except
+/// partial ones and those on expressions).
+fn unique_rivals(w: &WriteTx<'_>, table: &str, columns: &[(&'static str, Value)]) -> Result<Vec<Uuid>> {
+    let indexes: Vec<String> = w
+        .tx()
+        .prepare_cached("SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1 AND origin <> 'pk' AND partial = 0")?
+        .query_map([table], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut rivals = Vec::new();
+    for index in indexes {
+        let keys: Vec<Option<String>> = w.tx().prepare_cached("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?.query_map([&index], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let values: Option<Vec<(String, Value)>> = keys
+            .into_iter()
+            .map(|key| key.and_then(|key| columns.iter().find(|(c, v)| *c == key && *v != Value::Null).map(|(c, v)| ((*c).to_owned(), v.clone()))))
+            .collect();
+        let Some(values) = values else { continue };
+        let condition = values.iter().enumerate().map(|(i, (c, _))| format!("{c} = ?{}", i + 1)).collect::<Vec<_>>().join(" AND ");
+        let mut select = w.tx().prepare(&format!("SELECT id FROM {table} WHERE {condition}"))?;
+        let ids = select.query_map(rusqlite::params_from_iter(values.into_iter().map(|(_, v)| v)), |r| r.get::<_, String>(0))?;
+        for found in ids {
+            let found = Uuid::parse_str(&found?).map_err(|e| CoreError::Conflict(e.to_string()))?;
+            if !rivals.contains(&found) {
+                rivals.push(found);
+            }
+        }
+    }
+    Ok(rivals)
 }
 
 /// Write without logging: the remote change is recorded as it came, by [`record`].
