@@ -58,9 +58,9 @@ fn assert_converged(label: &str, server: &Server, laptops: &[Laptop]) {
     for change in server.log() {
         model.apply(&change);
     }
-    let rows: harness::Data = model.rows.iter().map(|(key, row)| (key.clone(), row.columns.iter().map(|(c, cell)| (c.clone(), cell.value.clone())).collect())).collect();
-    assert!(rows == snapshot.rows, "{label}: the server's data is not what the merge rules make of its log: {:?}", first_difference(&rows, &snapshot.rows));
-    assert_eq!(model.tombstones, snapshot.tombstones, "{label}: tombstones");
+    let expected = crm_server::db::Snapshot::of(&model);
+    assert!(expected.rows == snapshot.rows, "{label}: the server's data is not what the merge rules make of its log: {:?}", first_difference(&expected.rows, &snapshot.rows));
+    assert_eq!(expected.tombstones, snapshot.tombstones, "{label}: tombstones");
 }
 
 /// Every change a laptop made itself is in the server's log: nothing acknowledged was lost.
@@ -254,7 +254,8 @@ fn copy_sqlite(from: &std::path::Path, to: &std::path::Path) {
 }
 
 /// The child process of [`a_laptop_killed_while_applying_a_page_loses_nothing`]: sync rounds on
-/// the database named by `CRM_SYNC_CHILD_DB` until killed.
+/// the database named by `CRM_SYNC_CHILD_DB` until killed. The first rounds receive about 20,000
+/// changes in pages, which takes seconds: the kills land in the middle of applying them.
 #[test]
 #[ignore = "run by a_laptop_killed_while_applying_a_page_loses_nothing"]
 fn child_sync_forever() {
@@ -263,7 +264,6 @@ fn child_sync_forever() {
     let transport = crm_core::sync::HttpTransport::new().unwrap();
     loop {
         let _ = crm_core::sync::sync_round(&mut store, &transport, &crm_core::sync::Quiet);
-        // Forget the pull cursor's page so the next round has work again.
         std::thread::sleep(Duration::from_millis(1));
     }
 }
@@ -276,7 +276,7 @@ fn a_laptop_killed_while_applying_a_page_loses_nothing() {
     server.add_user("maria@example.com");
     let mut a = Laptop::new(dir.path(), "a", 1, 0);
     a.login(&server, "maria@example.com");
-    a.store.load_demo(3, 400).unwrap();
+    a.store.load_demo(3, 1_500).unwrap();
     synced(&mut a);
     let mut b = Laptop::new(dir.path(), "b", 2, 0);
     b.login(&server, "maria@example.com");
@@ -284,23 +284,31 @@ fn a_laptop_killed_while_applying_a_page_loses_nothing() {
     drop(b);
     let mut rng = Rng::new(7);
     let exe = std::env::current_exe().unwrap();
-    let mut kills = 0;
-    for _ in 0..6 {
+    let total = a.store.changes_after(0, u32::MAX).unwrap().len() as i64;
+    let (mut kills, mut killed_midway) = (0, 0);
+    for _ in 0..5 {
         let mut child = Command::new(&exe)
             .args(["--exact", "child_sync_forever", "--ignored", "--nocapture"])
             .env("CRM_SYNC_CHILD_DB", &path)
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(150 + rng.below(600) as u64));
+        let delay = 700 + rng.below(2_500) as u64;
+        std::thread::sleep(Duration::from_millis(delay));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         kills += 1;
         let conn = rusqlite::Connection::open(&path).unwrap();
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(check, "ok");
+        let held: i64 = conn.query_row("SELECT count(*) FROM change_log", [], |r| r.get(0)).unwrap();
+        eprintln!("killed after {} ms: {held} of {total} changes held", delay);
+        if held > 0 && held < total {
+            killed_midway += 1;
+        }
     }
-    assert_eq!(kills, 6);
+    assert_eq!(kills, 5);
+    assert!(killed_midway > 0, "no kill landed while the laptop was still receiving; the test proves nothing");
     let mut b = Laptop::new(dir.path(), "b", 2, 0);
     synced(&mut b);
     synced(&mut a);
@@ -389,12 +397,6 @@ fn run_seed(seed: u64, backend: &Backend, dir: &std::path::Path, allow_restore: 
                 edit(&mut rng, &mut laptop);
             }
             laptop.login(&server, if i % 2 == 0 { "maria@example.com" } else { "tom@example.com" });
-            if std::env::var("CRM_SYNC_DEBUG").is_ok() {
-                let conn = rusqlite::Connection::open(&laptop.path).unwrap();
-                let numbers: Vec<String> = conn.prepare("SELECT customer_number || ' ' || id FROM company").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-                let log: Vec<String> = conn.prepare("SELECT seq || ' ' || table_name || ' ' || row_id || ' ' || device_id || ' ' || ifnull(patch, '') FROM change_log").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-                eprintln!("after login {i} ({}): {numbers:?}\n{log:#?}", laptop.store.device_id());
-            }
             *laptop.transport.faults.borrow_mut() = random_faults(&mut rng);
             laptop
         })
@@ -439,28 +441,9 @@ fn run_seed(seed: u64, backend: &Backend, dir: &std::path::Path, allow_restore: 
     for laptop in laptops.iter_mut() {
         *laptop.transport.faults.borrow_mut() = Faults::default();
     }
-    let laptops_debug: Vec<String> = laptops.iter().map(|l| format!("{} series {}", l.store.device_id(), l.store.number_series())).collect();
     for pass in 0..2 {
         for (i, laptop) in laptops.iter_mut().enumerate() {
             if let Err(error) = laptop.sync() {
-                if std::env::var("CRM_SYNC_DEBUG").is_ok() {
-                    let log = server.log();
-                    let mut first: std::collections::BTreeMap<String, usize> = Default::default();
-                    for (i, change) in log.iter().enumerate() {
-                        if change.table == "company" {
-                            first.entry(change.row_id.clone()).or_insert(i);
-                        }
-                    }
-                    for (row, i) in first {
-                        let starts_full = matches!(&log[i].op, crm_sync::Op::Set(p) if p.contains_key("customer_number"));
-                        if !starts_full {
-                            for (j, c) in log.iter().enumerate().filter(|(_, c)| c.row_id == row) {
-                                eprintln!("server seq {}: {row} {:?} by {} hlc {}", j + 1, c.op, c.stamp.device, c.stamp.hlc);
-                            }
-                        }
-                    }
-                    for (j, l) in laptops_debug.iter().enumerate() { eprintln!("laptop {j}: {l}"); }
-                }
                 panic!("{label}: laptop {i}, healing pass {pass}: {error}");
             }
         }

@@ -5,6 +5,8 @@
 
 pub mod postgres;
 pub mod sqlite;
+#[cfg(test)]
+mod testing;
 
 use crm_sync::{Change, Version, protocol::Sequenced};
 use serde_json::Value;
@@ -72,6 +74,16 @@ pub struct TokenOwner {
 pub struct Snapshot {
     pub rows: BTreeMap<(String, String), BTreeMap<String, Value>>,
     pub tombstones: BTreeMap<(String, String), Version>,
+}
+
+impl Snapshot {
+    /// What the merge rules' reference model holds, in the same shape (tests compare the two).
+    pub fn of(replica: &crm_sync::Replica) -> Snapshot {
+        Snapshot {
+            rows: replica.rows.iter().map(|(key, row)| (key.clone(), row.columns.iter().map(|(c, cell)| (c.clone(), cell.value.clone())).collect())).collect(),
+            tombstones: replica.tombstones.clone(),
+        }
+    }
 }
 
 /// One of the two backends.

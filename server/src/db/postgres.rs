@@ -540,6 +540,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::db::testing::Rng;
 
     const URL_VAR: &str = "CRM_TEST_POSTGRES_URL";
 
@@ -592,64 +593,11 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator (xorshift64*), so a failing history can be replayed by seed.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
-    const COLUMNS: [&str; 4] = ["city", "name", "phone", "email"];
-
-    /// A random valid change for one of four rows of two tables named after `space`. Few clock
-    /// values and devices, so equal stamps (told apart by the change id) are common; change ids
-    /// are random, so their order is not the order of making.
+    /// A random change for tables named after `space` (histories in one database stay apart), with
+    /// a random change id, so the order of ids is not the order of making.
     fn random_change(rng: &mut Rng, space: u64) -> Change {
-        let table = if rng.below(3) == 0 { format!("contact{space}") } else { format!("company{space}") };
-        let row = Uuid::from_u128(0x0190_a4c2_7b1e_7000_8000_0000_0000_0000 + u128::from(rng.below(4))).to_string();
-        let stamp = Stamp::new(pack(1_700_000_000_000 + rng.below(4), rng.below(2) as u16), Uuid::from_u128(0xd0 + u128::from(rng.below(3))));
-        let op = if rng.below(7) == 0 {
-            Op::Delete
-        } else {
-            let mut patch = serde_json::Map::new();
-            for column in COLUMNS {
-                if rng.below(2) == 0 {
-                    let value = match rng.below(5) {
-                        0 => Value::Null,
-                        1 => json!(rng.below(100) as i64 - 50),
-                        2 => json!(0.5 * rng.below(9) as f64),
-                        3 => json!(i64::MIN),
-                        _ => json!(format!("v{} ü \"'", rng.below(10))),
-                    };
-                    patch.insert(column.to_owned(), value);
-                }
-            }
-            if patch.is_empty() {
-                patch.insert("name".into(), json!("x"));
-            }
-            Op::Set(patch)
-        };
         let change_id = Uuid::from_u128((u128::from(rng.next()) << 64) | u128::from(rng.next()));
-        Change { change_id, table, row_id: row, op, stamp, user: "test".into() }
-    }
-
-    fn replica_snapshot(replica: &Replica) -> Snapshot {
-        Snapshot {
-            rows: replica
-                .rows
-                .iter()
-                .map(|(key, row)| (key.clone(), row.columns.iter().map(|(c, cell)| (c.clone(), cell.value.clone())).collect()))
-                .collect(),
-            tombstones: replica.tombstones.clone(),
-        }
+        crate::db::testing::random_change(rng, [&format!("contact{space}"), &format!("company{space}")], change_id)
     }
 
     fn ids(changes: &[Change]) -> Vec<Uuid> {
@@ -679,7 +627,7 @@ mod tests {
                     replica.apply(change);
                 }
             }
-            assert_eq!(db.snapshot().await.unwrap(), replica_snapshot(&replica), "seed {seed}");
+            assert_eq!(db.snapshot().await.unwrap(), Snapshot::of(&replica), "seed {seed}");
         }
         assert!(!replica.tombstones.is_empty() && replica.rows.len() > 16, "the histories delete some rows and keep others");
 
@@ -819,7 +767,7 @@ mod tests {
         changes.iter().for_each(|change| {
             replica.apply(change);
         });
-        assert_eq!(t.db.snapshot().await.unwrap(), replica_snapshot(&replica));
+        assert_eq!(t.db.snapshot().await.unwrap(), Snapshot::of(&replica));
         let (page, remaining) = t.db.pull(0, 5_000).await.unwrap();
         assert_eq!((page.len(), remaining), (5_000, 0));
         assert!(elapsed.as_secs_f64() < 5.0, "a push of 5,000 changes took {elapsed:?}");

@@ -1,96 +1,12 @@
 //! The SQLite backend checked against `crm_sync::Replica`, the merge rules' reference model.
 
-use crm_sync::{Change, Op, Replica, Stamp, stamp::pack};
-use serde_json::{Value, json};
+use crm_sync::{Change, Replica};
 use uuid::Uuid;
 
 use super::SqliteDb;
 use crate::db::series_name;
+use crate::db::testing::{Rng, random_change};
 use crate::db::{DbError, Snapshot, TokenOwner};
-
-/// A small deterministic generator (xorshift64*), so a failing history can be replayed by seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const ROWS: [&str; 4] = [
-    "0190a4c2-7b1e-7000-8000-000000000001",
-    "0190a4c2-7b1e-7000-8000-000000000002",
-    "0190a4c2-7b1e-7000-8000-000000000003",
-    "0190a4c2-7b1e-7000-8000-000000000004",
-];
-const COLUMNS: [&str; 4] = ["city", "name", "phone", "email"];
-
-fn random_change(rng: &mut Rng, n: u64) -> Change {
-    let table = if rng.below(3) == 0 {
-        "contact"
-    } else {
-        "company"
-    };
-    let row = ROWS[rng.below(ROWS.len() as u64) as usize];
-    // Few clock values and devices, so equal stamps (told apart by the change id) are common.
-    let stamp = Stamp::new(
-        pack(1_700_000_000_000 + rng.below(4), rng.below(2) as u16),
-        Uuid::from_u128(0xd0 + u128::from(rng.below(3))),
-    );
-    let op = if rng.below(8) == 0 {
-        Op::Delete
-    } else {
-        let mut patch = serde_json::Map::new();
-        for column in COLUMNS {
-            if rng.below(2) == 0 {
-                let value = match rng.below(4) {
-                    0 => Value::Null,
-                    1 => json!(rng.below(100) as i64 - 50),
-                    2 => json!(0.5 * rng.below(9) as f64),
-                    _ => json!(format!("v{}", rng.below(10))),
-                };
-                patch.insert(column.to_owned(), value);
-            }
-        }
-        if patch.is_empty() {
-            patch.insert("name".into(), json!("x"));
-        }
-        Op::Set(patch)
-    };
-    Change {
-        change_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n)),
-        table: table.into(),
-        row_id: row.into(),
-        op,
-        stamp,
-        user: "test".into(),
-    }
-}
-
-fn replica_snapshot(replica: &Replica) -> Snapshot {
-    Snapshot {
-        rows: replica
-            .rows
-            .iter()
-            .map(|(key, row)| {
-                (
-                    key.clone(),
-                    row.columns
-                        .iter()
-                        .map(|(c, cell)| (c.clone(), cell.value.clone()))
-                        .collect(),
-                )
-            })
-            .collect(),
-        tombstones: replica.tombstones.clone(),
-    }
-}
 
 async fn temp_db() -> (tempfile::TempDir, SqliteDb) {
     let dir = tempfile::tempdir().unwrap();
@@ -105,7 +21,7 @@ async fn random_histories_match_the_reference_model() {
     for seed in 1..=12u64 {
         let (_dir, db) = temp_db().await;
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let pool: Vec<Change> = (0..60).map(|n| random_change(&mut rng, n)).collect();
+        let pool: Vec<Change> = (0..60u64).map(|n| random_change(&mut rng, ["contact", "company"], Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n)))).collect();
         let mut replica = Replica::new();
         let mut log_order = Vec::new();
         for _ in 0..15 {
@@ -128,7 +44,7 @@ async fn random_histories_match_the_reference_model() {
         }
         assert_eq!(
             db.snapshot().await.unwrap(),
-            replica_snapshot(&replica),
+            Snapshot::of(&replica),
             "seed {seed}"
         );
 
@@ -160,7 +76,7 @@ async fn random_histories_match_the_reference_model() {
 async fn pull_pages_and_counts_what_follows() {
     let (_dir, db) = temp_db().await;
     let mut rng = Rng(7);
-    let changes: Vec<Change> = (0..7).map(|n| random_change(&mut rng, n)).collect();
+    let changes: Vec<Change> = (0..7u64).map(|n| random_change(&mut rng, ["contact", "company"], Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n)))).collect();
     db.push(&changes).await.unwrap();
     let (page, remaining) = db.pull(0, 3).await.unwrap();
     assert_eq!(
