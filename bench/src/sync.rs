@@ -80,7 +80,9 @@ pub fn run() {
 
     let server = start_server(&binary, &dir.join("server.sqlite3").display().to_string());
     let mut a = laptop(&dir, "a", &server, &transport);
-    a.generate_demo(11, Scale { companies: 100_000, contacts: 0, notes: 0 }, &mut |_| {}).expect("100k companies");
+    // `CRM_BENCH_SYNC_COMPANIES` scales it down for profiling.
+    let companies = std::env::var("CRM_BENCH_SYNC_COMPANIES").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    a.generate_demo(11, Scale { companies, contacts: 0, notes: 0 }, &mut |_| {}).expect("companies");
     let start = Instant::now();
     let sent = round(&mut a, &transport);
     let send_s = start.elapsed().as_secs_f64();
@@ -88,9 +90,9 @@ pub fn run() {
     let start = Instant::now();
     let received = round(&mut b, &transport);
     let receive_s = start.elapsed().as_secs_f64();
-    println!("| First sync, 100k companies: send ({} changes) | {send_s:.1} s |", sent.sent);
-    println!("| First sync, 100k companies: receive into an empty laptop ({} changes) | {receive_s:.1} s |", received.received);
-    println!("| First sync, 100k companies: total | {:.1} s |", send_s + receive_s);
+    println!("| First sync, {companies} companies: send ({} changes) | {send_s:.1} s |", sent.sent);
+    println!("| First sync, {companies} companies: receive into an empty laptop ({} changes) | {receive_s:.1} s |", received.received);
+    println!("| First sync, {companies} companies: total | {:.1} s |", send_s + receive_s);
 
     // 10k changes of one field each, in one transaction as an import would make them.
     let ids: Vec<Uuid> = {

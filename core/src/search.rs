@@ -186,6 +186,19 @@ fn tokens_of(conn: &Connection, entity: &str, id: &str) -> Result<Option<(Tokens
     Ok(Some((tokens, key)))
 }
 
+/// The columns [`tokens_of`] reads, by table: an update that changes none of them leaves the
+/// record's tokens and dedupe key as they are (a synced change of a company's city does not
+/// rebuild its search tokens).
+pub(crate) fn reads(table: &str, column: &str) -> bool {
+    match table {
+        "company" => matches!(column, "name" | "customer_number" | "email" | "phone"),
+        "contact" => matches!(column, "first_name" | "last_name" | "email" | "office_phone" | "mobile_phone"),
+        // A channel's owner or value (its kind decides email or phone).
+        "contact_channel" => matches!(column, "contact_id" | "kind" | "value"),
+        _ => false,
+    }
+}
+
 /// The dedupe key of a row about to be inserted, so that the insert writes it at once instead of
 /// rewriting the row (and its dedupe index entry) when the transaction's tokens are rebuilt.
 pub(crate) fn dedupe_key_of(table: &str, columns: &crate::write::Columns) -> Option<String> {

@@ -49,6 +49,18 @@ pub(crate) fn local_to_utc_ms(field: &str, local: &str, tz: chrono_tz::Tz) -> cr
     }
 }
 
+/// The moment a task's wall time means, for data from another device: like
+/// [`local_to_utc_ms`], but a wall time the clocks skip (possible when one laptop changed the time
+/// and another the zone) is read an hour later, where the clocks land, instead of refused.
+pub(crate) fn synced_local_to_utc_ms(local: &str, zone_name: &str) -> Option<i64> {
+    let tz = zone_name.trim().parse::<chrono_tz::Tz>().ok()?;
+    local_to_utc_ms("due_local", local, tz).ok().or_else(|| {
+        let naive = chrono::NaiveDateTime::parse_from_str(local.trim().get(..16)?, "%Y-%m-%dT%H:%M").ok()?;
+        let later = (naive + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M").to_string();
+        local_to_utc_ms("due_local", &later, tz).ok()
+    })
+}
+
 /// A wall time as the form shows it: `YYYY-MM-DDTHH:MM`.
 pub(crate) fn normalise_local(local: &str) -> String {
     local.trim().get(..16).unwrap_or(local.trim()).to_owned()

@@ -135,7 +135,9 @@ impl WriteTx<'_> {
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(&changed))?;
         self.after_write(table, id, lead.as_deref(), &changed)?;
-        self.refresh_derived(table, id)?;
+        if changed.iter().any(|(name, _)| search::reads(table, name)) {
+            self.refresh_derived(table, id)?;
+        }
         Ok(changed.into_iter().map(|(name, _)| name).collect())
     }
 

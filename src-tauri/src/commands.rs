@@ -189,7 +189,10 @@ mod tests {
         let lib = read("src/lib.rs");
         let block = &lib[lib.find("generate_handler![").unwrap()..];
         let block = &block[..block.find(']').unwrap()];
-        let mut handler: Vec<String> = block.split("commands::").skip(1).map(|rest| rest.split(',').next().unwrap().trim().to_owned()).collect();
+        // Every `module::command` entry of the handler list, by its command name.
+        let block = &block["generate_handler![".len()..];
+        let mut handler: Vec<String> =
+            block.split(',').map(str::trim).filter(|entry| !entry.is_empty()).map(|entry| entry.rsplit("::").next().unwrap().to_owned()).collect();
         let build = read("build.rs");
         let list = &build[build.find("const COMMANDS").unwrap()..];
         let list = &list[..list.find("];").unwrap()];

@@ -101,7 +101,9 @@ pub(crate) async fn sync_status(state: State<'_, AppState>, sync: State<'_, Sync
 pub(crate) async fn sync_login(app: AppHandle, login: SyncLogin) -> Reply<SyncStatus> {
     blocking(app, move |app| {
         let transport = transport()?;
-        let status = app.state::<AppState>().with(|store| store.sync_login(&transport, &login))?;
+        // The store is held only to read the device and to store the result, never while the
+        // server is being asked: a slow server does not freeze the window.
+        let status = crm_core::sync::client::sync_login(&mut Locked(&app.state::<AppState>()), &transport, &login).map_err(ApiError::from)?;
         app.state::<SyncState>().wake();
         Ok(status)
     })
@@ -113,7 +115,7 @@ pub(crate) async fn sync_logout(app: AppHandle) -> Reply<SyncStatus> {
     app.state::<SyncState>().cancel.store(true, Ordering::SeqCst);
     blocking(app, |app| {
         let transport = transport()?;
-        app.state::<AppState>().with(|store| store.sync_logout(&transport))
+        crm_core::sync::client::sync_logout(&mut Locked(&app.state::<AppState>()), &transport).map_err(ApiError::from)
     })
     .await
 }

@@ -32,7 +32,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ("sales_order", &["company_id", "estimate_id", "lead_id", "order_number", "status", "subtotal_cents", "tax_cents", "tax_rate_bp", "total_cents", "warning"]),
     ("ship_to", &["city", "company_id", "country", "is_default", "label", "postcode", "region", "street"]),
     ("tag", &["name"]),
-    ("task", &["assignee_id", "completed_at", "due_at", "due_local", "duration_min", "ics_sequence", "ics_uid", "note_id", "notes", "priority", "reminder_min", "status", "subject_id", "subject_table", "time_zone", "title"]),
+    ("task", &["assignee_id", "completed_at", "due_local", "duration_min", "ics_sequence", "ics_uid", "note_id", "notes", "priority", "reminder_min", "status", "subject_id", "subject_table", "time_zone", "title"]),
     ("terms_code", &["active", "code", "days", "description"]),
 ];
 

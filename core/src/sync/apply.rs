@@ -30,6 +30,7 @@ impl Store {
     /// This device's change log after `seq` (its own changes and those it applied), oldest first,
     /// as wire changes with their log sequence: what a push sends.
     pub fn changes_after(&self, seq: i64, limit: u32) -> Result<Vec<(i64, Change)>> {
+        let schema = SyncSchema::get(&self.conn)?;
         let mut select = self.conn.prepare_cached(
             "SELECT seq, change_id, table_name, row_id, op, patch, hlc, device_id, user_id FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
@@ -51,13 +52,22 @@ impl Store {
             let (seq, change_id, table, row_id, op, patch, hlc, device, user) = row?;
             let op = match (op.as_str(), patch) {
                 ("delete", _) => Op::Delete,
-                (_, Some(patch)) => Op::Set(serde_json::from_str(&patch).map_err(|e| corrupt(e.to_string()))?),
+                (_, Some(patch)) => {
+                    let mut patch: crm_sync::Patch = serde_json::from_str(&patch).map_err(|e| corrupt(e.to_string()))?;
+                    // Columns each replica derives for itself stay home (see `schema.rs`).
+                    patch.retain(|column, _| schema.column(&table, column).is_some());
+                    if patch.is_empty() {
+                        return Ok(None);
+                    }
+                    Op::Set(patch)
+                }
                 (_, None) => return Err(corrupt(format!("set {change_id} without columns"))),
             };
             let change_id = Uuid::parse_str(&change_id).map_err(|e| corrupt(e.to_string()))?;
             let device = Uuid::parse_str(&device).map_err(|e| corrupt(e.to_string()))?;
-            Ok((seq, Change { change_id, table, row_id, op, stamp: Stamp::new(hlc as u64, device), user }))
+            Ok(Some((seq, Change { change_id, table, row_id, op, stamp: Stamp::new(hlc as u64, device), user })))
         })
+        .filter_map(Result::transpose)
         .collect()
     }
 
@@ -131,7 +141,7 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
         Op::Delete => Outcome::Ignored,
         Op::Set(patch) => {
             let history = row_history(w, table, &change.row_id)?;
-            let taken: Vec<(&'static str, Value)> = patch
+            let mut taken: Vec<(&'static str, Value)> = patch
                 .iter()
                 .filter(|(column, _)| merge_decision(history.columns.get(column.as_str()).copied(), change.version()))
                 .map(|(column, value)| Ok((schema.column(table, column).ok_or_else(|| CoreError::Conflict(format!("{table}.{column} does not sync")))?, sql_value(value))))
@@ -139,6 +149,13 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
             if history.deleted || taken.is_empty() {
                 Outcome::Ignored
             } else if exists {
+                if table == "task" {
+                    let current = |column: &str| -> Result<Value> {
+                        Ok(w.tx().prepare_cached(&format!("SELECT {column} FROM task WHERE id = ?1"))?.query_row([id.to_string()], |r| r.get(0))?)
+                    };
+                    let (local, zone) = (current("due_local")?, current("time_zone")?);
+                    derive_due_at(&mut taken, local, zone);
+                }
                 replay(w, |w| w.update(table, id, &taken).map(|_| ()))?;
                 Outcome::Applied
             } else {
@@ -156,7 +173,10 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
                 for (column, value) in taken {
                     row.insert(column, (change.version(), value));
                 }
-                let columns: Vec<(&'static str, Value)> = row.into_iter().map(|(column, (_, value))| (column, value)).collect();
+                let mut columns: Vec<(&'static str, Value)> = row.into_iter().map(|(column, (_, value))| (column, value)).collect();
+                if table == "task" {
+                    derive_due_at(&mut columns, Value::Null, Value::Null);
+                }
                 let created = change.stamp.wall_ms() as i64;
                 match replay(w, |w| w.insert_dated(table, id, created, &columns)) {
                     Ok(()) => Outcome::Applied,
@@ -183,6 +203,22 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
     };
     record(w, change)?;
     Ok(outcome)
+}
+
+/// A task's moment from its wall time and zone (the written ones, else `local` and `zone`, the
+/// row's current ones), added to the columns to write when either is among them. Every replica
+/// computes it the same way, so it never needs to sync (see `schema.rs`).
+fn derive_due_at(columns: &mut Vec<(&'static str, Value)>, local: Value, zone: Value) {
+    let written = |name: &str| columns.iter().find(|(column, _)| *column == name).map(|(_, value)| value.clone());
+    let (new_local, new_zone) = (written("due_local"), written("time_zone"));
+    if new_local.is_none() && new_zone.is_none() {
+        return;
+    }
+    if let (Value::Text(local), Value::Text(zone)) = (new_local.unwrap_or(local), new_zone.unwrap_or(zone))
+        && let Some(due_at) = crate::time::synced_local_to_utc_ms(&local, &zone)
+    {
+        columns.push(("due_at", Value::Integer(due_at)));
+    }
 }
 
 /// Rows of `table` that hold the same values as `columns` in one of its unique indexes (except

@@ -186,61 +186,31 @@ impl Store {
         }
     }
 
-    /// Log in to a server: check it speaks our protocol and schema, get a token and this device's
-    /// number series, and renumber the records that never left this device into that series.
-    /// Nothing is stored unless everything worked.
+    /// Log in to a server; see [`sync_login`]. Holds the store for the whole call.
     pub fn sync_login(&mut self, transport: &impl Transport, login: &SyncLogin) -> Result<SyncStatus> {
-        let mut problems = crate::validate::Validator::default();
-        let (mut email, mut device_name) = (login.email.clone(), login.device_name.clone());
-        let url = normalise_url(&login.server_url);
-        if url.is_none() {
-            problems.error("server_url", "Enter the server's address, starting with https:// (or http:// on a local network).");
-        }
-        problems.email("email", &mut email, 200);
-        if email.is_empty() {
-            problems.error("email", "Required.");
-        }
-        problems.required("device_name", &mut device_name, 100);
-        if login.password.is_empty() {
-            problems.error("password", "Enter your password.");
-        }
-        problems.finish()?;
-        let url = url.unwrap_or_default();
-        hello(transport, &url, self.device_id)?;
-        let response: LoginResponse = call(
-            transport,
-            &url,
-            protocol::paths::LOGIN,
-            None,
-            &LoginRequest { email: email.clone(), password: login.password.clone(), device: self.device_id, device_name: device_name.clone() },
-        )?;
-        if !protocol::is_valid_series(&response.series) {
-            return Err(CoreError::Sync(format!("The server gave this device the number series {:?}, which is not valid.", response.series)));
-        }
-        let same_server = get_state::<String>(&self.conn, key::URL)?.as_deref() == Some(url.as_str());
+        sync_login(self, transport, login)
+    }
+
+    /// Log out; see [`sync_logout`].
+    pub fn sync_logout(&mut self, transport: &impl Transport) -> Result<SyncStatus> {
+        sync_logout(self, transport)
+    }
+
+    /// Store what a successful login gave: the token, and the series (renumbering).
+    fn sync_logged_in(&mut self, url: &str, email: &str, device_name: &str, response: &LoginResponse) -> Result<SyncStatus> {
+        let same_server = get_state::<String>(&self.conn, key::URL)?.as_deref() == Some(url);
         if response.series != self.series {
             self.renumber(&response.series)?;
         }
-        self.sync_set(key::URL, &url)?;
-        self.sync_set(key::EMAIL, &email)?;
-        self.sync_set(key::DEVICE_NAME, &device_name)?;
+        self.sync_set(key::URL, url)?;
+        self.sync_set(key::EMAIL, email)?;
+        self.sync_set(key::DEVICE_NAME, device_name)?;
         self.sync_set(key::TOKEN, &response.token)?;
         self.sync_clear(key::LAST_ERROR)?;
         if !same_server {
             // Another server: its log is not the one our cursors point into.
             self.sync_clear(key::SERVER_ID)?;
         }
-        self.sync_status()
-    }
-
-    /// Log out: the server revokes the token; this device forgets it and stops syncing. The
-    /// server address and email stay filled in for the next login, and nothing local is lost.
-    pub fn sync_logout(&mut self, transport: &impl Transport) -> Result<SyncStatus> {
-        if let Some(cursors) = self.sync_cursors()? {
-            // Offline, the token is still forgotten here; an administrator can revoke the device.
-            let _ = transport.post(&cursors.url, protocol::paths::LOGOUT, Some(&cursors.token), b"{}".to_vec());
-        }
-        self.sync_clear(key::TOKEN)?;
         self.sync_status()
     }
 
@@ -293,6 +263,49 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// Log in to a server: check it speaks our protocol and schema, get a token and this device's
+/// number series, and renumber the records that never left this device into that series.
+/// Nothing is stored unless everything worked. The network calls run with the store released.
+pub fn sync_login(store: &mut impl StoreAccess, transport: &impl Transport, login: &SyncLogin) -> Result<SyncStatus> {
+    let mut problems = crate::validate::Validator::default();
+    let (mut email, mut device_name) = (login.email.clone(), login.device_name.clone());
+    let url = normalise_url(&login.server_url);
+    if url.is_none() {
+        problems.error("server_url", "Enter the server's address, starting with https:// (or http:// on a local network).");
+    }
+    problems.email("email", &mut email, 200);
+    if email.is_empty() {
+        problems.error("email", "Required.");
+    }
+    problems.required("device_name", &mut device_name, 100);
+    if login.password.is_empty() {
+        problems.error("password", "Enter your password.");
+    }
+    problems.finish()?;
+    let url = url.unwrap_or_default();
+    let device = store.with(|s| Ok(s.device_id))?;
+    hello(transport, &url, device)?;
+    let request = LoginRequest { email: email.clone(), password: login.password.clone(), device, device_name: device_name.clone() };
+    let response: LoginResponse = call(transport, &url, protocol::paths::LOGIN, None, &request)?;
+    if !protocol::is_valid_series(&response.series) {
+        return Err(CoreError::Sync(format!("The server gave this device the number series {:?}, which is not valid.", response.series)));
+    }
+    store.with(|s| s.sync_logged_in(&url, &email, &device_name, &response))
+}
+
+/// Log out: the server revokes the token; this device forgets it and stops syncing. The server
+/// address and email stay filled in for the next login, and nothing local is lost. Offline, the
+/// token is still forgotten here (an administrator can revoke the device on the server).
+pub fn sync_logout(store: &mut impl StoreAccess, transport: &impl Transport) -> Result<SyncStatus> {
+    if let Some(cursors) = store.with(|s| s.sync_cursors())? {
+        let _ = transport.post(&cursors.url, protocol::paths::LOGOUT, Some(&cursors.token), b"{}".to_vec());
+    }
+    store.with(|s| {
+        s.sync_clear(key::TOKEN)?;
+        s.sync_status()
+    })
 }
 
 /// A server address `http(s)://host[:port][/path]` without a trailing slash, if it is one.

@@ -266,3 +266,28 @@ fn the_shared_schema_is_what_the_migrations_sync() {
         panic!("sync/src/schema.rs is out of date; its TABLES should be:\n{text}");
     }
 }
+
+/// One laptop moves a task to 09:00, another moves it to New York: the moment every replica
+/// computes is 09:00 New York time, not what either laptop computed alone.
+#[test]
+fn a_tasks_moment_follows_its_merged_wall_time_and_zone() {
+    let (mut a, mut b, mut server, _) = pair();
+    let input = |due_local: &str, time_zone: &str| crm_model::TaskInput {
+        title: "Call Acme".into(),
+        due_local: due_local.into(),
+        time_zone: time_zone.into(),
+        duration_minutes: 30,
+        ..crm_model::TaskInput::default()
+    };
+    let id = a.store.task_create(input("2027-03-10T15:00", "Europe/Berlin")).unwrap().task.id;
+    exchange(&mut a, &mut b, &mut server);
+    a.store.task_update(id, input("2027-03-10T09:00", "Europe/Berlin")).unwrap();
+    b.store.task_update(id, input("2027-03-10T15:00", "America/New_York")).unwrap();
+    exchange(&mut a, &mut b, &mut server);
+    exchange(&mut a, &mut b, &mut server);
+    for laptop in [&a, &b] {
+        let task = laptop.store.task_get(id).unwrap();
+        assert_eq!((task.due_local.as_str(), task.time_zone.as_str()), ("2027-03-10T09:00", "America/New_York"));
+        assert_eq!(task.due_at, "2027-03-10T14:00:00.000Z", "09:00 in New York (EST, UTC-5)");
+    }
+}

@@ -154,7 +154,10 @@ impl SqliteDb {
                     "{path}: cannot use WAL journal mode (got {mode})"
                 )));
             }
-            conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+            // A 256 MiB page cache: a first sync of 100k companies writes about two million cells,
+            // and with SQLite's default 2 MiB cache most of those writes would read pages back
+            // from disk first.
+            conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;")?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(SCHEMA)?;
             tx.execute(
