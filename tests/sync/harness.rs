@@ -353,9 +353,16 @@ pub fn as_a_laptop_shows(snapshot: &crm_server::db::Snapshot, laptop_db: &Path) 
     let conn = rusqlite::Connection::open_with_flags(laptop_db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let mut keys: BTreeMap<String, Vec<(String, String, bool)>> = BTreeMap::new();
     for (table, _) in crm_sync::schema::TABLES {
-        let mut select = conn.prepare(&format!("SELECT \"from\", \"table\", on_delete FROM pragma_foreign_key_list('{table}')")).unwrap();
+        // A key is emptied (not its row removed) for `SET NULL`, and for an optional key without
+        // `ON DELETE` (core/src/sync/apply.rs, `delete_with_dependents`).
+        let mut select = conn
+            .prepare(&format!(
+                "SELECT k.\"from\", k.\"table\", k.on_delete = 'SET NULL' OR (k.on_delete <> 'CASCADE' AND c.\"notnull\" = 0)
+                 FROM pragma_foreign_key_list('{table}') k JOIN pragma_table_info('{table}') c ON c.name = k.\"from\""
+            ))
+            .unwrap();
         let list = select
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)? == "SET NULL")))
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))
             .unwrap()
             .map(Result::unwrap)
             .collect();

@@ -286,14 +286,21 @@ fn a_laptop_killed_while_applying_a_page_loses_nothing() {
     let exe = std::env::current_exe().unwrap();
     let total = a.store.changes_after(0, u32::MAX).unwrap().len() as i64;
     let (mut kills, mut killed_midway) = (0, 0);
-    for _ in 0..5 {
+    while kills < 5 && held_changes(&path) < total {
         let mut child = Command::new(&exe)
             .args(["--exact", "child_sync_forever", "--ignored", "--nocapture"])
             .env("CRM_SYNC_CHILD_DB", &path)
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let delay = 700 + rng.below(2_500) as u64;
+        // Kill once the child has committed another page (or after a while), a little later
+        // than that: in the middle of applying the next one.
+        let before = held_changes(&path);
+        let started = std::time::Instant::now();
+        while held_changes(&path) == before && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let delay = rng.below(300) as u64;
         std::thread::sleep(Duration::from_millis(delay));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
@@ -301,13 +308,13 @@ fn a_laptop_killed_while_applying_a_page_loses_nothing() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(check, "ok");
-        let held: i64 = conn.query_row("SELECT count(*) FROM change_log", [], |r| r.get(0)).unwrap();
-        eprintln!("killed after {} ms: {held} of {total} changes held", delay);
+        let held = held_changes(&path);
+        eprintln!("killed {delay} ms after a page: {held} of {total} changes held");
         if held > 0 && held < total {
             killed_midway += 1;
         }
     }
-    assert_eq!(kills, 5);
+    assert!(kills >= 3, "only {kills} kills");
     assert!(killed_midway > 0, "no kill landed while the laptop was still receiving; the test proves nothing");
     let mut b = Laptop::new(dir.path(), "b", 2, 0);
     synced(&mut b);
@@ -315,6 +322,12 @@ fn a_laptop_killed_while_applying_a_page_loses_nothing() {
     let laptops = [a, b];
     assert_converged("killed laptop", &server, &laptops);
     assert_nothing_lost("killed laptop", &server, &laptops);
+}
+
+/// How many change-log records a laptop's database holds (read without disturbing its writer).
+fn held_changes(path: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    conn.query_row("SELECT count(*) FROM change_log", [], |r| r.get(0)).unwrap()
 }
 
 const CITIES: [&str; 5] = ["Austin", "Berlin", "Lyon", "Osaka", "Rome"];

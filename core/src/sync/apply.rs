@@ -4,7 +4,7 @@ use crm_sync::{Change, Op, Stamp, Version, merge_decision};
 use rusqlite::{OptionalExtension, types::Value};
 use uuid::Uuid;
 
-use super::schema::SyncSchema;
+use super::schema::{SYNCED_TABLES, SyncSchema};
 use crate::{CoreError, Result, Store, write::WriteTx};
 
 /// What one batch of remote changes did.
@@ -135,7 +135,7 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
     let exists = crate::sql::exists(w.tx(), table, id)?;
     let outcome = match &change.op {
         Op::Delete if exists => {
-            replay(w, |w| w.delete(table, id))?;
+            delete_with_dependents(w, schema, table, id)?;
             Outcome::Applied
         }
         Op::Delete => Outcome::Ignored,
@@ -156,8 +156,21 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
                     let (local, zone) = (current("due_local")?, current("time_zone")?);
                     derive_due_at(&mut taken, local, zone);
                 }
-                replay(w, |w| w.update(table, id, &taken).map(|_| ()))?;
-                Outcome::Applied
+                match replay(w, |w| w.update(table, id, &taken).map(|_| ())) {
+                    Ok(()) => Outcome::Applied,
+                    // It points at a row deleted meanwhile: as `delete_with_dependents` does.
+                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == FOREIGN_KEY => match without_deleted_parents(w, table, &taken)? {
+                        Some(fixed) => {
+                            replay(w, |w| w.update(table, id, &fixed).map(|_| ()))?;
+                            Outcome::Applied
+                        }
+                        None => {
+                            delete_with_dependents(w, schema, table, id)?;
+                            Outcome::Applied
+                        }
+                    },
+                    Err(other) => return Err(other),
+                }
             } else {
                 // No such row: this is its first write, or a later one that arrived first (a
                 // message delayed past a server restore), or the row went with its deleted
@@ -180,7 +193,19 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
                 let created = change.stamp.wall_ms() as i64;
                 match replay(w, |w| w.insert_dated(table, id, created, &columns)) {
                     Ok(()) => Outcome::Applied,
-                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if matches!(e.extended_code, FOREIGN_KEY | NOT_NULL) => Outcome::Ignored,
+                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == FOREIGN_KEY => {
+                        // A parent is gone: optional references are emptied, as on the replicas
+                        // that had the row when the parent went; a required one drops the row.
+                        match without_deleted_parents(w, table, &columns)? {
+                            Some(fixed) if fixed != columns => match replay(w, |w| w.insert_dated(table, id, created, &fixed)) {
+                                Ok(()) => Outcome::Applied,
+                                Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if matches!(e.extended_code, FOREIGN_KEY | NOT_NULL) => Outcome::Ignored,
+                                Err(other) => return Err(other),
+                            },
+                            _ => Outcome::Ignored,
+                        }
+                    }
+                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == NOT_NULL => Outcome::Ignored,
                     Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == UNIQUE => {
                         // Two devices made the same unique thing offline (the same contact linked to
                         // the same company, two tags of one name): one row is kept everywhere, the
@@ -203,6 +228,69 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
     };
     record(w, change)?;
     Ok(outcome)
+}
+
+/// Delete a row another device deleted, and deal with the rows here that still reference it
+/// through a key without `ON DELETE` (a lead made on this laptop for a company merged away on
+/// another): a required reference goes with its parent as a cascade would take it, an optional
+/// one is emptied as `SET NULL` would, both unlogged. A delete wins, and a refused delete would
+/// stop this laptop from ever syncing again. Every replica that has such a row does the same, and
+/// later changes to it find their parent gone and are only recorded.
+fn delete_with_dependents(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str, id: Uuid) -> Result<()> {
+    for child in SYNCED_TABLES {
+        let Some(child) = schema.table(child) else { continue };
+        let keys: Vec<String> = w
+            .tx()
+            .prepare_cached("SELECT \"from\" FROM pragma_foreign_key_list(?1) WHERE \"table\" = ?2 AND on_delete NOT IN ('CASCADE', 'SET NULL')")?
+            .query_map([child, table], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for key in keys {
+            let Some(key) = schema.column(child, &key) else { continue };
+            let dependents: Vec<String> =
+                w.tx().prepare(&format!("SELECT id FROM {child} WHERE {key} = ?1"))?.query_map([id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let required: bool = w.tx().prepare_cached("SELECT \"notnull\" FROM pragma_table_info(?1) WHERE name = ?2")?.query_row([child, key], |r| r.get(0))?;
+            for dependent in dependents {
+                let dependent = Uuid::parse_str(&dependent).map_err(|e| CoreError::Conflict(e.to_string()))?;
+                if !crate::sql::exists(w.tx(), child, dependent)? {
+                    continue;
+                }
+                if required {
+                    delete_with_dependents(w, schema, child, dependent)?;
+                } else {
+                    replay(w, |w| w.update(child, dependent, &[(key, Value::Null)]).map(|_| ()))?;
+                }
+            }
+        }
+    }
+    replay(w, |w| w.delete(table, id))
+}
+
+/// `columns` with every reference to a missing row emptied, or `None` when a required reference
+/// (NOT NULL) points to a missing row. References that cascade are left alone: their row goes
+/// with the parent.
+fn without_deleted_parents(w: &WriteTx<'_>, table: &str, columns: &[(&'static str, Value)]) -> Result<Option<Vec<(&'static str, Value)>>> {
+    let keys: Vec<(String, String, bool)> = w
+        .tx()
+        .prepare_cached(
+            "SELECT k.\"from\", k.\"table\", c.\"notnull\" = 1 OR k.on_delete = 'CASCADE'
+             FROM pragma_foreign_key_list(?1) k JOIN pragma_table_info(?1) c ON c.name = k.\"from\"",
+        )?
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut fixed = columns.to_vec();
+    for (column, parent, required) in keys {
+        let Some((_, value)) = fixed.iter_mut().find(|(name, _)| *name == column) else { continue };
+        let Value::Text(parent_id) = value else { continue };
+        let present = w.tx().prepare_cached(&format!("SELECT 1 FROM {parent} WHERE id = ?1"))?.query_row([&*parent_id], |_| Ok(())).optional()?.is_some();
+        if present {
+            continue;
+        }
+        if required {
+            return Ok(None);
+        }
+        *value = Value::Null;
+    }
+    Ok(Some(fixed))
 }
 
 /// A task's moment from its wall time and zone (the written ones, else `local` and `zone`, the

@@ -291,3 +291,23 @@ fn a_tasks_moment_follows_its_merged_wall_time_and_zone() {
         assert_eq!(task.due_at, "2027-03-10T14:00:00.000Z", "09:00 in New York (EST, UTC-5)");
     }
 }
+
+/// A company merged away on one laptop while another laptop made a lead for it (the lead's
+/// company is required and does not cascade): both laptops still sync, and end with the same
+/// data (the lead goes with its company, as a delete wins).
+#[test]
+fn a_delete_of_a_row_others_still_reference_never_stops_sync() {
+    let (mut a, mut b, mut server, removed) = pair();
+    let kept = a.store.company_create(CompanyInput { name: "Acme Holdings".into(), ..CompanyInput::default() }).unwrap().id;
+    exchange(&mut a, &mut b, &mut server);
+    let program = Uuid::parse_str("00000000-0000-7000-8000-000000000401").unwrap();
+    let lead = b.store.lead_create(crm_model::LeadCreate { company_id: removed, program_id: program }).unwrap().id;
+    a.store.company_merge(kept, removed).unwrap();
+    exchange(&mut a, &mut b, &mut server);
+    exchange(&mut a, &mut b, &mut server);
+    for laptop in [&a, &b] {
+        assert!(laptop.store.company_get(removed).is_err(), "merged away everywhere");
+        assert!(laptop.store.lead_get(lead).is_err(), "the lead went with its company");
+    }
+    assert_eq!(snapshot(&a.store), snapshot(&b.store));
+}
