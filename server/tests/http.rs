@@ -15,6 +15,14 @@ use crm_sync::{
     stamp::pack,
 };
 use reqwest::blocking::Client;
+
+/// A plain-HTTP client. In a workspace build reqwest's features unify with the desktop core's
+/// (`rustls-no-provider`), and then every client needs a process-wide crypto provider, even one
+/// that never speaks TLS.
+fn client() -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::new()
+}
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -64,7 +72,7 @@ impl Server {
     }
 
     fn post_raw(&self, path: &str, token: Option<&str>, body: Vec<u8>) -> Answer {
-        let mut request = Client::new()
+        let mut request = client()
             .post(format!("{}{path}", self.url))
             .header("content-type", "application/json")
             .body(body);
@@ -276,7 +284,7 @@ fn hello_checks_versions_and_every_error_is_json() {
         .error(404, "not_found");
     server.post("/", None, &json!({})).error(404, "not_found");
     let get = Answer::from(
-        Client::new()
+        client()
             .get(format!("{}{}", server.url, paths::HELLO))
             .send()
             .unwrap(),
@@ -289,7 +297,7 @@ fn hello_checks_versions_and_every_error_is_json() {
         .post(paths::HELLO, None, &json!({"protocol": 1}))
         .error(422, "invalid_change");
     let no_type = Answer::from(
-        Client::new()
+        client()
             .post(format!("{}{}", server.url, paths::HELLO))
             .body("{}")
             .send()
