@@ -44,10 +44,9 @@ impl NumberKind {
 
 pub const DEFAULT_SERIES: &str = "A";
 
-/// A series is one to three capital ASCII letters.
-pub fn is_valid_series(series: &str) -> bool {
-    (1..=3).contains(&series.len()) && series.bytes().all(|b| b.is_ascii_uppercase())
-}
+/// A series is one to three capital ASCII letters: the protocol's definition, which the sync
+/// server also applies when it hands series out.
+pub use crm_sync::protocol::is_valid_series;
 
 /// Take the next number of `kind` inside the open write transaction. If the transaction rolls back,
 /// the number is given back too, so numbers have no gaps from failed writes.

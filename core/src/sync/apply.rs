@@ -143,7 +143,7 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
             let history = row_history(w, table, &change.row_id)?;
             let mut taken: Vec<(&'static str, Value)> = patch
                 .iter()
-                .filter(|(column, _)| merge_decision(history.columns.get(column.as_str()).copied(), change.version()))
+                .filter(|(column, _)| merge_decision(history.values.get(column.as_str()).map(|(version, _)| *version), change.version()))
                 .map(|(column, value)| Ok((schema.column(table, column).ok_or_else(|| CoreError::Conflict(format!("{table}.{column} does not sync")))?, sql_value(value))))
                 .collect::<Result<_>>()?;
             if history.deleted || taken.is_empty() {
@@ -346,11 +346,10 @@ fn replay(w: &mut WriteTx<'_>, write: impl FnOnce(&mut WriteTx<'_>) -> Result<()
     result
 }
 
-/// What the change log says about a row: the newest version of each column with its value,
-/// and whether it was deleted.
+/// What the change log says about a row: each column's newest version with its value, and
+/// whether it was deleted.
 #[derive(Default)]
 struct RowHistory {
-    columns: BTreeMap<String, Version>,
     values: BTreeMap<String, (Version, Value)>,
     deleted: bool,
 }
@@ -373,8 +372,6 @@ fn row_history(w: &WriteTx<'_>, table: &str, row_id: &str) -> Result<RowHistory>
         };
         let version = Version { stamp: Stamp::new(row.get::<_, i64>(1)? as u64, device), change_id };
         let value: Value = row.get(5)?;
-        let newest = history.columns.entry(column.clone()).or_insert(version);
-        *newest = (*newest).max(version);
         match history.values.get(&column) {
             Some((known, _)) if *known >= version => {}
             _ => {

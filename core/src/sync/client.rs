@@ -99,13 +99,10 @@ impl Store {
 
     /// The status the app shows; `running` and `progress` are the shell's to fill in.
     pub fn sync_status(&self) -> Result<SyncStatus> {
-        let cursors = self.sync_cursors()?;
-        let pending = match &cursors {
-            Some(c) => self.sync_pending(c.pushed, c.push_all_until)?,
-            None => self.sync_pending(get_state(&self.conn, key::PUSHED)?.unwrap_or(0), get_state(&self.conn, key::PUSH_ALL_UNTIL)?.unwrap_or(0))?,
-        };
+        // The cursors stay after a logout: what waits is counted the same way logged in or not.
+        let pending = self.sync_pending(get_state(&self.conn, key::PUSHED)?.unwrap_or(0), get_state(&self.conn, key::PUSH_ALL_UNTIL)?.unwrap_or(0))?;
         Ok(SyncStatus {
-            enabled: cursors.is_some(),
+            enabled: self.sync_cursors()?.is_some(),
             server_url: get_state(&self.conn, key::URL)?,
             email: get_state(&self.conn, key::EMAIL)?,
             device_name: get_state(&self.conn, key::DEVICE_NAME)?,

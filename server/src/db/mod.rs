@@ -89,7 +89,8 @@ impl Snapshot {
 /// One of the two backends.
 pub enum Db {
     Sqlite(sqlite::SqliteDb),
-    Postgres(postgres::PostgresDb),
+    // Boxed: a pool and its settings, far larger than the SQLite handle, held once per server.
+    Postgres(Box<postgres::PostgresDb>),
 }
 
 macro_rules! dispatch {
@@ -106,7 +107,7 @@ impl Db {
     /// `postgresql://` URL, otherwise a SQLite file path (optionally `sqlite:` prefixed).
     pub async fn open(url: &str) -> DbResult<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Db::Postgres(postgres::PostgresDb::open(url).await?))
+            Ok(Db::Postgres(Box::new(postgres::PostgresDb::open(url).await?)))
         } else {
             Ok(Db::Sqlite(sqlite::SqliteDb::open(url.strip_prefix("sqlite:").unwrap_or(url)).await?))
         }
