@@ -89,6 +89,7 @@ fn run_app(app_args: Vec<String>) -> Result {
 
 fn test() -> Result {
     let started = Instant::now();
+    warn_if_disk_is_short();
     setup::ensure(setup::Purpose::Test)?;
     ui::build(ui::Route::Auto, None)?;
 
@@ -124,6 +125,18 @@ fn test() -> Result {
 
     eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
     Ok(())
+}
+
+/// A clean clone's test run needs about 10 GiB under target/ (the workspace, the UI natively and
+/// as wasm twice, the app). Running short shows up late and obscurely (a linker's "No space left
+/// on device" after ten minutes), so say it up front.
+fn warn_if_disk_is_short() {
+    const NEEDED_GIB: u64 = 12;
+    let output = Command::new("df").args(["--output=avail", "-B1G"]).arg(root()).output();
+    let free = output.ok().and_then(|o| String::from_utf8(o.stdout).ok()).and_then(|s| s.lines().nth(1).and_then(|l| l.trim().parse::<u64>().ok()));
+    if let Some(free) = free.filter(|&free| free < NEEDED_GIB) {
+        eprintln!("warning: only {free} GiB free on the disk holding {}; the test run needs about {NEEDED_GIB} GiB", root().display());
+    }
 }
 
 /// A PostgreSQL cluster in `target/postgres-test` on a free loopback port (scripts/postgres.sh),
