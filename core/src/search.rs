@@ -123,9 +123,16 @@ impl Tokens {
 /// a sorted run of inserts walks the B-tree leaf by leaf instead of landing on a random page of
 /// a multi-million-entry index each time.
 pub(crate) fn reindex<'a>(conn: &Connection, records: impl IntoIterator<Item = (&'static str, &'a str)>) -> Result<()> {
+    index(conn, records, true)
+}
+
+/// [`reindex`]; `replace: false` when the records have no tokens yet (a whole rebuild).
+fn index<'a>(conn: &Connection, records: impl IntoIterator<Item = (&'static str, &'a str)>, replace: bool) -> Result<()> {
     let mut all: Vec<(&'static str, i64, String, &'a str)> = Vec::new();
     for (entity, id) in records {
-        conn.prepare_cached("DELETE FROM search_token WHERE row_id = ?1")?.execute([id])?;
+        if replace {
+            conn.prepare_cached("DELETE FROM search_token WHERE row_id = ?1")?.execute([id])?;
+        }
         let Some((tokens, key)) = tokens_of(conn, entity, id)? else { continue };
         all.extend(tokens.0.into_iter().map(|(tier, token)| (entity, tier, token, id)));
         conn.prepare_cached(&format!("UPDATE {entity} SET dedupe_key = ?2 WHERE id = ?1 AND dedupe_key <> ?2"))?.execute([id, &key])?;
@@ -215,21 +222,41 @@ pub(crate) fn dedupe_key_of(table: &str, columns: &crate::write::Columns) -> Opt
     }
 }
 
-/// Rebuild the whole index when it was built by another version of the tokeniser (or never, as
-/// after the migration that created it). Runs once, at start-up, in one transaction.
+/// Whether the index holds every record's tokens from this version of the tokeniser.
+pub(crate) fn is_current(conn: &Connection) -> Result<bool> {
+    Ok(crate::store::get_state::<i64>(conn, "search_index_version")? == Some(INDEX_VERSION))
+}
+
+/// Mark the index for a rebuild by [`ensure_current`] (see `WriteTx::defer_search`).
+pub(crate) fn mark_stale(conn: &Connection) -> Result<()> {
+    crate::store::set_state(conn, "search_index_version", -1)
+}
+
+/// Rebuild the whole index when it was built by another version of the tokeniser, or never (as
+/// after the migration that created it), or was left stale by a bulk sync. Runs at start-up and
+/// after a sync round, in one transaction.
 pub(crate) fn ensure_current(conn: &mut Connection) -> Result<()> {
-    let version: Option<i64> = crate::store::get_state(conn, "search_index_version")?;
-    if version == Some(INDEX_VERSION) {
+    if is_current(conn)? {
         return Ok(());
     }
     let tx = conn.transaction()?;
+    // The index by row is made once at the end, from sorted input, rather than kept up with a
+    // million inserts that come in token order (random in row order): that alone took most of
+    // a rebuild's time. Dropped and made again in this transaction, so a crash keeps the old one.
+    let by_row: Option<String> = tx.query_row("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'search_token_row'", [], |r| r.get(0)).optional()?;
+    if by_row.is_some() {
+        tx.execute("DROP INDEX search_token_row", [])?;
+    }
     tx.execute("DELETE FROM search_token", [])?;
     for entity in ["company", "contact"] {
         let ids = tx.prepare(&format!("SELECT id FROM {entity}"))?.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         // In slices, so that a million contacts never hold all their tokens in memory at once.
         for slice in ids.chunks(50_000) {
-            reindex(&tx, slice.iter().map(|id| (entity, id.as_str())))?;
+            index(&tx, slice.iter().map(|id| (entity, id.as_str())), false)?;
         }
+    }
+    if let Some(by_row) = by_row {
+        tx.execute(&by_row, [])?;
     }
     crate::store::set_state(&tx, "search_index_version", INDEX_VERSION)?;
     tx.commit()?;

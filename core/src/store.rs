@@ -75,6 +75,8 @@ impl Store {
         if !foreign_keys {
             return Err(CoreError::Migration("this SQLite build cannot enforce foreign keys".into()));
         }
+        // Indexes a bulk sync dropped come back first: the migrations expect the whole schema.
+        crate::sync::restore_indexes(&mut conn)?;
         migrate::run(&mut conn, time::now_ms() as i64)?;
         crate::search::ensure_current(&mut conn)?;
         crate::lead::pipeline::ensure_current(&mut conn)?;

@@ -42,6 +42,8 @@ pub enum SyncPhase {
     Connecting,
     Sending,
     Receiving,
+    /// Rebuilding the search index after a large first sync (no count).
+    Indexing,
 }
 
 /// Progress of a running round: `done` of `total` changes in the current phase.

@@ -195,11 +195,12 @@ pub async fn push(
             ));
         }
     }
-    let accepted = state.db.push(&request.changes).await?;
+    let pushed = state.db.push(&request.changes).await?;
     let (server_id, _) = state.db.info().await?;
     Ok(Json(PushResponse {
-        accepted,
+        accepted: pushed.accepted,
         server_id,
+        appended: pushed.appended,
     }))
 }
 

@@ -444,6 +444,7 @@ fn push_and_pull_round_trip() {
     assert_eq!(answer.status, 200, "{answer:?}");
     assert_eq!(answer.body["accepted"], Value::Array(ids(&changes)));
     assert_eq!(answer.body["server_id"], server_id);
+    assert_eq!(answer.body["appended"], json!([1, 8]));
     assert_eq!(server.head(), 8);
 
     // Again, with one new change in the middle: all acknowledged, only the new one stored.
@@ -452,6 +453,7 @@ fn push_and_pull_round_trip() {
     again.insert(3, extra.clone());
     let answer = server.push(&token, device, &again);
     assert_eq!(answer.body["accepted"], Value::Array(ids(&again)));
+    assert_eq!(answer.body["appended"], json!([9, 9]));
     assert_eq!(server.head(), 9);
 
     // Pages of three.

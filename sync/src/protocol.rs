@@ -190,6 +190,12 @@ pub struct PushResponse {
     /// If it is not the id the client holds, the client starts over as after [`Hello`] (the
     /// acknowledgements still count: the new server holds those changes).
     pub server_id: Uuid,
+    /// The first and last sequence numbers this push appended, when it appended any. The server
+    /// appends a push under one lock, so every number in between is one of this request's
+    /// changes: the pushing client holds them all and its pull steps over the range instead of
+    /// downloading its own changes again.
+    #[serde(default)]
+    pub appended: Option<(u64, u64)>,
 }
 
 /// `/v1/pull`: the next page of the server's log.
@@ -412,8 +418,8 @@ mod tests {
             &format!(r#"{{"schema_version":9,"device":"{DEVICE}","changes":[{CHANGE_JSON}]}}"#),
         );
         pinned(
-            &PushResponse { accepted: vec![change().change_id], server_id: id(SERVER) },
-            &format!(r#"{{"accepted":["0190a4c2-7b1e-7000-8000-0000000000aa"],"server_id":"{SERVER}"}}"#),
+            &PushResponse { accepted: vec![change().change_id], server_id: id(SERVER), appended: Some((7, 7)) },
+            &format!(r#"{{"accepted":["0190a4c2-7b1e-7000-8000-0000000000aa"],"server_id":"{SERVER}","appended":[7,7]}}"#),
         );
     }
 

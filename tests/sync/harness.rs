@@ -3,11 +3,11 @@
 //! that loses, repeats and reorders messages on purpose.
 
 use std::{
-    cell::RefCell,
     collections::{BTreeMap, BTreeSet},
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
+    sync::Mutex,
 };
 
 use crm_core::{
@@ -176,31 +176,34 @@ pub struct Faults {
     pub die_mid_apply: u32,
 }
 
+/// A push held back by the network: base URL, path, token and body.
+type HeldPush = (String, String, Option<String>, Vec<u8>);
+
 /// The real HTTP transport with [`Faults`] in front of it.
 pub struct FaultyTransport {
     inner: HttpTransport,
-    pub faults: RefCell<Faults>,
-    rng: RefCell<Rng>,
-    held: RefCell<Vec<(String, String, Option<String>, Vec<u8>)>>,
+    pub faults: Mutex<Faults>,
+    rng: Mutex<Rng>,
+    held: Mutex<Vec<HeldPush>>,
 }
 
 impl FaultyTransport {
     pub fn new(seed: u64) -> Self {
-        FaultyTransport { inner: HttpTransport::new().unwrap(), faults: RefCell::new(Faults::default()), rng: RefCell::new(Rng::new(seed)), held: RefCell::default() }
+        FaultyTransport { inner: HttpTransport::new().unwrap(), faults: Mutex::new(Faults::default()), rng: Mutex::new(Rng::new(seed)), held: Mutex::default() }
     }
 
     fn roll(&self, per_mille: u32) -> bool {
-        per_mille > 0 && (self.rng.borrow_mut().below(1000) as u32) < per_mille
+        per_mille > 0 && (self.rng.lock().unwrap().below(1000) as u32) < per_mille
     }
 }
 
 impl Transport for FaultyTransport {
     fn post(&self, base: &str, path: &str, token: Option<&str>, body: Vec<u8>) -> Result<Vec<u8>, TransportError> {
-        let faults = *self.faults.borrow();
+        let faults = *self.faults.lock().unwrap();
         let lost = || Err(TransportError::Unreachable { url: base.to_owned(), detail: "simulated network loss".into() });
         // A push held back earlier arrives now, after newer ones.
         if path == paths::PUSH && self.roll(300) {
-            let held = std::mem::take(&mut *self.held.borrow_mut());
+            let held = std::mem::take(&mut *self.held.lock().unwrap());
             for (base, path, token, body) in held {
                 let _ = self.inner.post(&base, &path, token.as_deref(), body);
             }
@@ -209,7 +212,7 @@ impl Transport for FaultyTransport {
             return lost();
         }
         if path == paths::PUSH && self.roll(faults.delay_push) {
-            self.held.borrow_mut().push((base.to_owned(), path.to_owned(), token.map(str::to_owned), body.clone()));
+            self.held.lock().unwrap().push((base.to_owned(), path.to_owned(), token.map(str::to_owned), body.clone()));
         }
         let mut answer = self.inner.post(base, path, token, body.clone());
         if self.roll(faults.duplicate) {
@@ -267,9 +270,9 @@ impl Laptop {
 
     pub fn login(&mut self, server: &Server, email: &str) {
         let login = SyncLogin { server_url: server.url.clone(), email: email.into(), password: PASSWORD.into(), device_name: self.path.display().to_string() };
-        let faults = std::mem::take(&mut *self.transport.faults.borrow_mut());
+        let faults = std::mem::take(&mut *self.transport.faults.lock().unwrap());
         self.store.sync_login(&self.transport, &login).unwrap();
-        *self.transport.faults.borrow_mut() = faults;
+        *self.transport.faults.lock().unwrap() = faults;
     }
 
     /// One round; errors are part of the simulation (the status records them).

@@ -111,6 +111,7 @@ pub fn progress_text(progress: &SyncProgress) -> String {
         SyncPhase::Connecting => "Connecting…".into(),
         SyncPhase::Sending => counted("Sending"),
         SyncPhase::Receiving => counted("Receiving"),
+        SyncPhase::Indexing => "Indexing for search…".into(),
     }
 }
 

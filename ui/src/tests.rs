@@ -223,6 +223,7 @@ fn sync_progress_reads_as_the_phase_and_its_counts() {
     use crm_model::{SyncPhase, SyncProgress};
     let at = |phase, done, total| SyncProgress { phase, done, total };
     assert_eq!(progress_text(&at(SyncPhase::Connecting, 0, 0)), "Connecting…");
+    assert_eq!(progress_text(&at(SyncPhase::Indexing, 0, 0)), "Indexing for search…");
     assert_eq!(progress_text(&at(SyncPhase::Sending, 120, 5_000)), "Sending 120 of 5,000");
     assert_eq!(progress_text(&at(SyncPhase::Receiving, 3_400, 100_000)), "Receiving 3,400 of 100,000");
     assert_eq!(progress_text(&at(SyncPhase::Receiving, 0, 0)), "Receiving…", "nothing counted yet");

@@ -30,11 +30,25 @@ impl Store {
     /// This device's change log after `seq` (its own changes and those it applied), oldest first,
     /// as wire changes with their log sequence: what a push sends.
     pub fn changes_after(&self, seq: i64, limit: u32) -> Result<Vec<(i64, Change)>> {
+        Ok(self.log_after(seq, limit, None)?.0)
+    }
+
+    /// [`Store::changes_after`] limited to `device`'s changes and those up to `all_until` (what
+    /// a push sends, see `sync_outbox`), and whether the log ends within `limit` records.
+    pub(crate) fn outbox_after(&self, seq: i64, limit: u32, device: Uuid, all_until: i64) -> Result<(Vec<(i64, Change)>, bool)> {
+        self.log_after(seq, limit, Some((device, all_until)))
+    }
+
+    fn log_after(&self, seq: i64, limit: u32, only: Option<(Uuid, i64)>) -> Result<(Vec<(i64, Change)>, bool)> {
         let schema = SyncSchema::get(&self.conn)?;
+        // Without a device, every record: `all_until` covers the whole log.
+        let (device, all_until) = only.map_or((String::new(), i64::MAX), |(device, until)| (device.to_string(), until));
         let mut select = self.conn.prepare_cached(
-            "SELECT seq, change_id, table_name, row_id, op, patch, hlc, device_id, user_id FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT seq, change_id, table_name, row_id, op, patch, hlc, device_id, user_id FROM change_log
+             WHERE seq > ?1 AND (device_id = ?3 OR seq <= ?4) ORDER BY seq LIMIT ?2",
         )?;
-        let rows = select.query_map(rusqlite::params![seq, limit], |r| {
+        let mut found = 0u32;
+        let rows = select.query_map(rusqlite::params![seq, limit, device, all_until], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -48,40 +62,50 @@ impl Store {
             ))
         })?;
         let corrupt = |what: String| CoreError::Migration(format!("the change log holds an unreadable record: {what}"));
-        rows.map(|row| {
-            let (seq, change_id, table, row_id, op, patch, hlc, device, user) = row?;
-            let op = match (op.as_str(), patch) {
-                ("delete", _) => Op::Delete,
-                (_, Some(patch)) => {
-                    let mut patch: crm_sync::Patch = serde_json::from_str(&patch).map_err(|e| corrupt(e.to_string()))?;
-                    // Columns each replica derives for itself stay home (see `schema.rs`).
-                    patch.retain(|column, _| schema.column(&table, column).is_some());
-                    if patch.is_empty() {
-                        return Ok(None);
+        let changes = rows
+            .map(|row| {
+                found += 1;
+                let (seq, change_id, table, row_id, op, patch, hlc, device, user) = row?;
+                let op = match (op.as_str(), patch) {
+                    ("delete", _) => Op::Delete,
+                    (_, Some(patch)) => {
+                        let mut patch: crm_sync::Patch = serde_json::from_str(&patch).map_err(|e| corrupt(e.to_string()))?;
+                        // Columns each replica derives for itself stay home (see `schema.rs`).
+                        patch.retain(|column, _| schema.column(&table, column).is_some());
+                        if patch.is_empty() {
+                            return Ok(None);
+                        }
+                        Op::Set(patch)
                     }
-                    Op::Set(patch)
-                }
-                (_, None) => return Err(corrupt(format!("set {change_id} without columns"))),
-            };
-            let change_id = Uuid::parse_str(&change_id).map_err(|e| corrupt(e.to_string()))?;
-            let device = Uuid::parse_str(&device).map_err(|e| corrupt(e.to_string()))?;
-            Ok(Some((seq, Change { change_id, table, row_id, op, stamp: Stamp::new(hlc as u64, device), user })))
-        })
-        .filter_map(Result::transpose)
-        .collect()
+                    (_, None) => return Err(corrupt(format!("set {change_id} without columns"))),
+                };
+                let change_id = Uuid::parse_str(&change_id).map_err(|e| corrupt(e.to_string()))?;
+                let device = Uuid::parse_str(&device).map_err(|e| corrupt(e.to_string()))?;
+                Ok(Some((seq, Change { change_id, table, row_id, op, stamp: Stamp::new(hlc as u64, device), user })))
+            })
+            .filter_map(Result::transpose)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((changes, found < limit))
     }
 
     /// Apply changes from other devices, all or none, under the merge rules of `crm_sync::merge`.
     /// A batch with an invalid change or a stamp too far ahead of our clock is refused before
     /// anything is applied.
     pub fn apply_remote(&mut self, changes: &[Change]) -> Result<ApplyReport> {
-        self.apply_remote_then(changes, None, |_| Ok(()))
+        self.apply_remote_then(changes, None, false, |_| Ok(()))
     }
 
     /// [`Store::apply_remote`] with the skew bound checked against `reference_ms` (the server's
-    /// clock, see `HlcClock::observe_checked_against`) when given, and `then` run in the same
+    /// clock, see `HlcClock::observe_checked_against`) when given, written in bulk when `bulk`
+    /// (search and list indexes left for one rebuild, see `bulk.rs`), and `then` run in the same
     /// transaction (the sync client moves its pull cursor there).
-    pub(crate) fn apply_remote_then(&mut self, changes: &[Change], reference_ms: Option<u64>, then: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>) -> Result<ApplyReport> {
+    pub(crate) fn apply_remote_then(
+        &mut self,
+        changes: &[Change],
+        reference_ms: Option<u64>,
+        bulk: bool,
+        then: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    ) -> Result<ApplyReport> {
         let schema = SyncSchema::get(&self.conn)?;
         let wire = schema.wire(crm_sync::schema::SCHEMA_VERSION);
         for change in changes {
@@ -97,6 +121,10 @@ impl Store {
             observed.map_err(|e| CoreError::Sync(e.to_string()))?;
         }
         self.write(|w| {
+            if bulk {
+                w.defer_search()?;
+                super::bulk::defer_indexes(w.tx())?;
+            }
             let mut report = ApplyReport::default();
             for change in changes {
                 let outcome = apply_one(w, schema, change).map_err(|e| match e {

@@ -45,7 +45,8 @@ pub enum TransportError {
 
 /// One POST of a JSON body to the server; the answer's body when it is a success. Bodies are
 /// bytes so that fault-injecting transports in tests can drop, keep and replay them as they are.
-pub trait Transport {
+/// `Sync`: a round downloads the next page on a second thread while it applies one.
+pub trait Transport: Sync {
     fn post(&self, base_url: &str, path: &str, token: Option<&str>, body: Vec<u8>) -> std::result::Result<Vec<u8>, TransportError>;
 }
 
@@ -70,6 +71,9 @@ mod key {
 
 /// Which numbered columns a new number series renumbers (see [`Store::sync_login`]).
 const NUMBERED: &[(&str, &str)] = &[("company", "customer_number"), ("lead", "lead_number"), ("estimate", "estimate_number"), ("sales_order", "order_number")];
+
+/// The smallest pull that may be written in bulk ([`Store::bulk_pays`]).
+const BULK_MIN: u64 = 1_000;
 
 /// Changes per push request and per pull page: the protocol's maximum.
 const BATCH: u32 = protocol::MAX_PUSH_CHANGES as u32;
@@ -130,22 +134,25 @@ impl Store {
         let mut batch = Vec::new();
         let mut last = pushed;
         let mut budget = protocol::MAX_BODY_BYTES / 2;
-        let device = self.device_id;
-        for (seq, change) in self.changes_after(pushed, BATCH)? {
-            if change.stamp.device != device && seq > push_all_until {
-                last = seq;
-                continue;
-            }
+        // Changes from other devices are skipped in SQL: after receiving 100k of them, the next
+        // push would otherwise read and parse every one to find none of ours.
+        let (changes, mut to_the_end) = self.outbox_after(pushed, BATCH, self.device_id, push_all_until)?;
+        for (seq, change) in changes {
             let size = match &change.op {
                 crm_sync::Op::Set(patch) => 200 + patch.iter().map(|(k, v)| k.len() + v.to_string().len() + 4).sum::<usize>(),
                 crm_sync::Op::Delete => 200,
             };
             if size > budget && !batch.is_empty() {
+                to_the_end = false;
                 break;
             }
             budget = budget.saturating_sub(size);
             batch.push(change);
             last = seq;
+        }
+        if to_the_end {
+            // Nothing of ours follows: the cursor passes what other devices' changes remain.
+            last = last.max(self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |r| r.get(0))?);
         }
         Ok((batch, last))
     }
@@ -370,6 +377,8 @@ impl<F: Fn(SyncProgress)> RoundObserver for Watch<'_, F> {
 pub fn sync_round(store: &mut impl StoreAccess, transport: &impl Transport, observer: &impl RoundObserver) -> Result<Option<SyncRound>> {
     let Some(cursors) = store.with(|s| s.sync_cursors())? else { return Ok(None) };
     let outcome = run_round(store, transport, observer, cursors);
+    // Also after a failed round: search and lists are quick again as soon as the round stops.
+    store.with(|s| s.catch_up(observer))?;
     store.with(|s| s.sync_record(&outcome))?;
     outcome.map(Some)
 }
@@ -389,6 +398,8 @@ fn run_round(store: &mut impl StoreAccess, transport: &impl Transport, observer:
     // Push.
     let total = store.with(|s| s.sync_pending(c.pushed, c.push_all_until))?;
     let mut sent = 0u64;
+    // The server's sequence numbers this round's pushes took: the pull steps over them.
+    let mut own: Vec<(u64, u64)> = Vec::new();
     loop {
         if observer.cancelled() {
             return Err(CoreError::Cancelled);
@@ -407,6 +418,7 @@ fn run_round(store: &mut impl StoreAccess, transport: &impl Transport, observer:
         if response.server_id != info.server_id {
             return Err(CoreError::Sync("The sync server changed during the round (restored from a backup?); the next round starts over.".into()));
         }
+        own.extend(response.appended);
         // The cursor moves over the acknowledged prefix; anything after a gap is sent again.
         let acknowledged = batch.iter().zip(&response.accepted).take_while(|(change, id)| change.change_id == **id).count();
         let through = if acknowledged == batch.len() { last } else { store.with(|s| s.sync_seq_of(batch[acknowledged].change_id))? - 1 };
@@ -421,12 +433,29 @@ fn run_round(store: &mut impl StoreAccess, transport: &impl Transport, observer:
     // Pull.
     let mut received = 0u64;
     let mut remaining = info.head.saturating_sub(c.pulled);
+    let (url, token) = (c.url.clone(), c.token.clone());
+    let fetch = |after: u64| -> Result<PullResponse> { call(transport, &url, protocol::paths::PULL, Some(&token), &PullRequest { schema_version: SCHEMA_VERSION, after, limit: BATCH }) };
+    let is_own = |seq: u64| own.iter().any(|(first, last)| (*first..=*last).contains(&seq));
+    let bulk = store.with(|s| s.bulk_pays(remaining))?;
+    // The page after `c.pulled`, downloaded while the previous one was applied.
+    let mut ahead: Option<PullResponse> = None;
     loop {
         if observer.cancelled() {
             return Err(CoreError::Cancelled);
         }
         observer.progress(SyncProgress { phase: SyncPhase::Receiving, done: received, total: received + remaining });
-        let page: PullResponse = call(transport, &c.url, protocol::paths::PULL, Some(&c.token), &PullRequest { schema_version: SCHEMA_VERSION, after: c.pulled, limit: BATCH })?;
+        // Our own changes, appended by this round's pushes: this device holds them already.
+        if let Some(&(_, last)) = own.iter().find(|(first, last)| *first <= c.pulled + 1 && c.pulled < *last) {
+            store.with(|s| s.sync_set(key::PULLED, last as i64))?;
+            remaining = remaining.saturating_sub(last - c.pulled);
+            c.pulled = last;
+            ahead = None;
+            continue;
+        }
+        let page = match ahead.take() {
+            Some(page) => page,
+            None => fetch(c.pulled)?,
+        };
         if page.server_id != info.server_id {
             return Err(CoreError::Sync("The sync server changed during the round (restored from a backup?); the next round starts over.".into()));
         }
@@ -437,7 +466,18 @@ fn run_round(store: &mut impl StoreAccess, transport: &impl Transport, observer:
         let changes: Vec<Change> = page.changes.into_iter().map(|s| s.change).collect();
         // Trusted against the server's clock, which checked every stamp when it took the change.
         let server_ms = info.time_ms;
-        let report = store.with(|s| s.apply_pulled(&changes, last, server_ms))?;
+        // The next page downloads (and the server reads it) while this one is applied: on a
+        // first sync that hides most of the network and server time behind the local writes.
+        // Requests still go one at a time, in the order they would without it.
+        let more = page.next.is_some() && !is_own(last + 1);
+        let (report, next) = std::thread::scope(|scope| {
+            let next = more.then(|| scope.spawn(|| fetch(last)));
+            let report = store.with(|s| s.apply_pulled(&changes, last, server_ms, bulk));
+            (report, next.map(|next| next.join()))
+        });
+        let report = report?;
+        // A failed download is asked for again in the next turn, which reports its error.
+        ahead = next.and_then(|next| next.ok()).and_then(Result::ok);
         received += changes.len() as u64;
         round.received += changes.len() as u64;
         round.applied += u64::from(report.applied);
@@ -460,7 +500,25 @@ impl Store {
     }
 
     /// Apply a pulled page and move the pull cursor past it, in one transaction.
-    fn apply_pulled(&mut self, changes: &[Change], last_seq: u64, server_ms: u64) -> Result<super::ApplyReport> {
-        self.apply_remote_then(changes, Some(server_ms), |tx| set_state(tx, key::PULLED, last_seq as i64))
+    fn apply_pulled(&mut self, changes: &[Change], last_seq: u64, server_ms: u64, bulk: bool) -> Result<super::ApplyReport> {
+        self.apply_remote_then(changes, Some(server_ms), bulk, |tx| set_state(tx, key::PULLED, last_seq as i64))
+    }
+
+    /// Whether a pull of `incoming` changes is better off written in bulk (see `bulk.rs`): when
+    /// it brings more than the laptop holds (a first sync), rebuilding the indexes at the end
+    /// costs at most about twice the new records' share, and sorted.
+    fn bulk_pays(&self, incoming: u64) -> Result<bool> {
+        let held: i64 = self.conn.query_row("SELECT (SELECT COUNT(*) FROM company) + (SELECT COUNT(*) FROM contact)", [], |r| r.get(0))?;
+        Ok(incoming >= BULK_MIN && incoming > held as u64)
+    }
+
+    /// Make the indexes a bulk pull left for the end.
+    fn catch_up(&mut self, observer: &impl RoundObserver) -> Result<()> {
+        if crate::search::is_current(&self.conn)? && !super::bulk::indexes_deferred(&self.conn)? {
+            return Ok(());
+        }
+        observer.progress(SyncProgress { phase: SyncPhase::Indexing, done: 0, total: 0 });
+        super::bulk::restore_indexes(&mut self.conn)?;
+        crate::search::ensure_current(&mut self.conn)
     }
 }

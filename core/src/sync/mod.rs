@@ -14,6 +14,7 @@
 //! ([`http::HttpTransport`] in the app): hello, push this device's changes, pull everyone's.
 
 mod apply;
+mod bulk;
 pub mod client;
 pub mod http;
 mod schema;
@@ -22,6 +23,7 @@ mod schema;
 mod tests;
 
 pub use apply::ApplyReport;
+pub(crate) use bulk::restore_indexes;
 pub use client::{Quiet, RoundObserver, Transport, TransportError, Watch, sync_round};
 pub use http::HttpTransport;
 pub use schema::SyncSchema;

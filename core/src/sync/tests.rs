@@ -311,3 +311,29 @@ fn a_delete_of_a_row_others_still_reference_never_stops_sync() {
     }
     assert_eq!(snapshot(&a.store), snapshot(&b.store));
 }
+
+#[test]
+fn a_bulk_pull_drops_only_list_indexes_and_makes_them_again() {
+    let mut store = store();
+    let indexes = |store: &Store| -> Vec<(String, Option<String>)> {
+        let mut select = store.conn.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").unwrap();
+        select.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let before = indexes(&store);
+    let tx = store.conn.transaction().unwrap();
+    super::bulk::defer_indexes(&tx).unwrap();
+    super::bulk::defer_indexes(&tx).unwrap(); // every page calls it: the second drops nothing more
+    tx.commit().unwrap();
+    let during: Vec<String> = indexes(&store).into_iter().map(|(name, _)| name).collect();
+    for gone in ["company_name", "company_city", "company_number", "company_newest_note"] {
+        assert!(!during.contains(&gone.to_owned()), "{gone} is dropped");
+    }
+    // Unique indexes decide merge clashes; those leading with a foreign key serve parent deletes.
+    for kept in ["sqlite_autoindex_company_1", "company_parent", "company_isr"] {
+        assert!(during.contains(&kept.to_owned()), "{kept} is kept");
+    }
+    assert!(super::bulk::indexes_deferred(&store.conn).unwrap());
+    super::bulk::restore_indexes(&mut store.conn).unwrap();
+    assert!(!super::bulk::indexes_deferred(&store.conn).unwrap());
+    assert_eq!(indexes(&store), before, "every index is back, as it was");
+}

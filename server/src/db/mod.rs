@@ -68,6 +68,15 @@ pub struct TokenOwner {
     pub device: Uuid,
 }
 
+/// What a push stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    /// Every given change id, new and already held, in request order.
+    pub accepted: Vec<Uuid>,
+    /// The first and last sequence numbers appended, `None` when every change was held already.
+    pub appended: Option<(u64, u64)>,
+}
+
 /// The merged copy of the data, for tests and the admin `dump` command: every live row's
 /// columns, and the tombstoned rows with their first delete.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -162,8 +171,9 @@ impl Db {
 
     /// Append the changes not held yet (by change id) to the log in the given order, merge them
     /// into the data under `crm_sync::merge`, commit durably, and return every given change id
-    /// (new and already held) in order. All or nothing. The caller validated the changes.
-    pub async fn push(&self, changes: &[Change]) -> DbResult<Vec<Uuid>> {
+    /// (new and already held) in order, with the range of sequence numbers it appended (nothing
+    /// else is appended meanwhile). All or nothing. The caller validated the changes.
+    pub async fn push(&self, changes: &[Change]) -> DbResult<Pushed> {
         dispatch!(self, db => db.push(changes))
     }
 

@@ -44,7 +44,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_postgres::{Client, Config, IsolationLevel, NoTls, error::SqlState};
 use uuid::Uuid;
 
-use super::{DbError, DbResult, Snapshot, TokenOwner, User, series_name};
+use super::{DbError, DbResult, Pushed, Snapshot, TokenOwner, User, series_name};
 
 /// The most connections one server opens.
 const POOL_SIZE: usize = 8;
@@ -368,10 +368,10 @@ impl PostgresDb {
         Ok(revoked)
     }
 
-    pub async fn push(&self, changes: &[Change]) -> DbResult<Vec<Uuid>> {
+    pub async fn push(&self, changes: &[Change]) -> DbResult<Pushed> {
         let accepted: Vec<Uuid> = changes.iter().map(|change| change.change_id).collect();
         if changes.is_empty() {
-            return Ok(accepted);
+            return Ok(Pushed { accepted, appended: None });
         }
         // Each id once, at its first place in the request.
         let mut once = HashSet::new();
@@ -387,7 +387,7 @@ impl PostgresDb {
         let (fresh, fresh_ids): (Vec<&Change>, Vec<String>) = unique.into_iter().zip(ids).filter(|(_, id)| !held.contains(id)).unzip();
         if fresh.is_empty() {
             tx.commit().await?;
-            return Ok(accepted);
+            return Ok(Pushed { accepted, appended: None });
         }
 
         let head: i64 = tx.query_one("SELECT COALESCE(MAX(seq), 0) FROM change_log", &[]).await?.get(0);
@@ -451,7 +451,8 @@ impl PostgresDb {
             .await?;
         }
         tx.commit().await?;
-        Ok(accepted)
+        let (first, last) = (seqs[0], seqs[seqs.len() - 1]);
+        Ok(Pushed { accepted, appended: Some((u64::try_from(first).map_err(backend)?, u64::try_from(last).map_err(backend)?)) })
     }
 
     pub async fn pull(&self, after: u64, limit: u32) -> DbResult<(Vec<Sequenced>, u64)> {
@@ -619,13 +620,17 @@ mod tests {
             for _ in 0..12 {
                 // Batches draw from the pool with repetition: duplicates across and within batches.
                 let batch: Vec<Change> = (0..rng.below(25) + 1).map(|_| pool[rng.below(pool.len() as u64) as usize].clone()).collect();
-                assert_eq!(db.push(&batch).await.unwrap(), ids(&batch), "every id, in request order");
+                let head = log_order.len() as u64;
+                let pushed = db.push(&batch).await.unwrap();
+                assert_eq!(pushed.accepted, ids(&batch), "every id, in request order");
                 for change in &batch {
                     if !replica.seen.contains(&change.change_id) {
                         log_order.push(change.change_id);
                     }
                     replica.apply(change);
                 }
+                let appended = log_order.len() as u64 - head;
+                assert_eq!(pushed.appended, (appended > 0).then(|| (head + 1, head + appended)), "the numbers this push appended");
             }
             assert_eq!(db.snapshot().await.unwrap(), Snapshot::of(&replica), "seed {seed}");
         }
@@ -679,7 +684,7 @@ mod tests {
         let mut rng = Rng(7);
         let changes: Vec<Change> = (0..7).map(|_| random_change(&mut rng, 0)).collect();
         assert_eq!(db.pull(0, 3).await.unwrap(), (vec![], 0), "an empty log");
-        db.push(&changes).await.unwrap();
+        assert_eq!(db.push(&changes).await.unwrap().appended, Some((1, 7)));
         let page = |(page, remaining): (Vec<Sequenced>, u64)| (page.iter().map(|s| s.seq).collect::<Vec<_>>(), remaining);
         assert_eq!(page(db.pull(0, 3).await.unwrap()), (vec![1, 2, 3], 4));
         assert_eq!(page(db.pull(3, 3).await.unwrap()), (vec![4, 5, 6], 1));
@@ -691,9 +696,9 @@ mod tests {
         assert_eq!(all.iter().map(|s| s.change.clone()).collect::<Vec<_>>(), changes, "bodies round-trip, in push order");
         // Pushing them again (and once more inside one request) adds nothing.
         let again: Vec<Change> = changes.iter().rev().chain(&changes).cloned().collect();
-        assert_eq!(db.push(&again).await.unwrap(), ids(&again));
+        assert_eq!(db.push(&again).await.unwrap(), Pushed { accepted: ids(&again), appended: None });
         assert_eq!(db.info().await.unwrap().1, 7);
-        assert_eq!(db.push(&[]).await.unwrap(), Vec::<Uuid>::new());
+        assert_eq!(db.push(&[]).await.unwrap(), Pushed { accepted: Vec::new(), appended: None });
         t.finish().await;
     }
 
@@ -720,7 +725,7 @@ mod tests {
             let db = Arc::clone(&t.db);
             tasks.push(tokio::spawn(async move {
                 for batch in batches {
-                    assert_eq!(db.push(&batch).await.unwrap(), ids(&batch));
+                    assert_eq!(db.push(&batch).await.unwrap().accepted, ids(&batch));
                 }
             }));
         }
@@ -760,7 +765,7 @@ mod tests {
         let mut rng = Rng(5);
         let changes: Vec<Change> = (0..5_000).map(|n| random_change(&mut rng, n % 500)).collect();
         let started = Instant::now();
-        assert_eq!(t.db.push(&changes).await.unwrap(), ids(&changes));
+        assert_eq!(t.db.push(&changes).await.unwrap().accepted, ids(&changes));
         let elapsed = started.elapsed();
         eprintln!("a push of 5,000 changes took {elapsed:?}");
         let mut replica = Replica::new();

@@ -24,7 +24,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{DbError, DbResult, Snapshot, TokenOwner, User, series_name};
+use super::{DbError, DbResult, Pushed, Snapshot, TokenOwner, User, series_name};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -332,7 +332,7 @@ impl SqliteDb {
         .await
     }
 
-    pub async fn push(&self, changes: &[Change]) -> DbResult<Vec<Uuid>> {
+    pub async fn push(&self, changes: &[Change]) -> DbResult<Pushed> {
         // Serialize on the async side: the blocking closure must own its data anyway.
         let prepared = changes
             .iter()
@@ -345,6 +345,7 @@ impl SqliteDb {
             .collect::<DbResult<Vec<_>>>()?;
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut appended: Option<(u64, u64)> = None;
             {
                 // Look first, then insert: an `INSERT … ON CONFLICT DO NOTHING` would burn an
                 // AUTOINCREMENT number on every duplicate and leave gaps in the log.
@@ -356,15 +357,20 @@ impl SqliteDb {
                     let id = change.change_id.to_string();
                     if !held.exists([&id])? {
                         append.execute(params![id, body])?;
+                        let seq = u64::try_from(tx.last_insert_rowid()).map_err(backend)?;
+                        appended = Some((appended.map_or(seq, |(first, _)| first), seq));
                         merge(&tx, change)?;
                     }
                 }
             }
             tx.commit()?;
-            Ok(prepared
-                .into_iter()
-                .map(|(change, _)| change.change_id)
-                .collect())
+            Ok(Pushed {
+                accepted: prepared
+                    .into_iter()
+                    .map(|(change, _)| change.change_id)
+                    .collect(),
+                appended,
+            })
         })
         .await
     }

@@ -29,9 +29,10 @@ async fn random_histories_match_the_reference_model() {
             let batch: Vec<Change> = (0..rng.below(10) + 1)
                 .map(|_| pool[rng.below(pool.len() as u64) as usize].clone())
                 .collect();
-            let accepted = db.push(&batch).await.unwrap();
+            let head = log_order.len() as u64;
+            let pushed = db.push(&batch).await.unwrap();
             assert_eq!(
-                accepted,
+                pushed.accepted,
                 batch.iter().map(|c| c.change_id).collect::<Vec<_>>(),
                 "every id, in request order"
             );
@@ -41,6 +42,12 @@ async fn random_histories_match_the_reference_model() {
                 }
                 replica.apply(change);
             }
+            let appended = log_order.len() as u64 - head;
+            assert_eq!(
+                pushed.appended,
+                (appended > 0).then(|| (head + 1, head + appended)),
+                "the numbers this push appended"
+            );
         }
         assert_eq!(
             db.snapshot().await.unwrap(),
