@@ -11,7 +11,7 @@
 //! Kept: unique indexes (they decide merge clashes, see `apply::unique_rivals`) and indexes that
 //! lead with a foreign-key column (a delete of a parent looks its children up through them).
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use super::schema::SYNCED_TABLES;
 use crate::{
@@ -24,10 +24,7 @@ const DEFERRED: &str = "sync_deferred_indexes";
 
 /// Drop the synced tables' list-only indexes (see the module docs), noting their SQL.
 pub(crate) fn defer_indexes(conn: &Connection) -> Result<()> {
-    let mut dropped: Vec<String> = match get_state::<String>(conn, DEFERRED)? {
-        Some(json) => serde_json::from_str(&json).map_err(|e| crate::CoreError::Migration(format!("{DEFERRED}: {e}")))?,
-        None => Vec::new(),
-    };
+    let mut dropped = deferred(conn)?.unwrap_or_default();
     let before = dropped.len();
     for table in SYNCED_TABLES {
         let indexes: Vec<(String, String)> = conn
@@ -55,20 +52,25 @@ pub(crate) fn defer_indexes(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// The statements of the dropped indexes, when some wait to be made again. `None` also before
+/// the migrations have made `local_state` (a new database).
+fn deferred(conn: &Connection) -> Result<Option<Vec<String>>> {
+    let has_state: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'local_state')", [], |r| r.get(0))?;
+    if !has_state {
+        return Ok(None);
+    }
+    get_state::<String>(conn, DEFERRED)?.map(|json| serde_json::from_str(&json).map_err(|e| crate::CoreError::Migration(format!("{DEFERRED}: {e}")))).transpose()
+}
+
 /// Whether indexes wait to be made again.
 pub(crate) fn indexes_deferred(conn: &Connection) -> Result<bool> {
-    let has_state: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'local_state')", [], |r| r.get(0))?;
-    Ok(has_state && get_state::<String>(conn, DEFERRED)?.is_some())
+    Ok(deferred(conn)?.is_some())
 }
 
 /// Make the dropped indexes again, in one transaction.
 pub(crate) fn restore_indexes(conn: &mut Connection) -> Result<()> {
-    if !indexes_deferred(conn)? {
-        return Ok(());
-    }
     let tx = conn.transaction()?;
-    let json: Option<String> = tx.query_row("SELECT value FROM local_state WHERE key = ?1", [DEFERRED], |r| r.get(0)).optional()?;
-    let statements: Vec<String> = serde_json::from_str(json.as_deref().unwrap_or("[]")).map_err(|e| crate::CoreError::Migration(format!("{DEFERRED}: {e}")))?;
+    let Some(statements) = deferred(&tx)? else { return Ok(()) };
     for sql in statements {
         tx.execute(&sql, [])?;
     }

@@ -435,7 +435,8 @@ fn run_round(store: &mut impl StoreAccess, transport: &impl Transport, observer:
     let mut remaining = info.head.saturating_sub(c.pulled);
     let (url, token) = (c.url.clone(), c.token.clone());
     let fetch = |after: u64| -> Result<PullResponse> { call(transport, &url, protocol::paths::PULL, Some(&token), &PullRequest { schema_version: SCHEMA_VERSION, after, limit: BATCH }) };
-    let is_own = |seq: u64| own.iter().any(|(first, last)| (*first..=*last).contains(&seq));
+    // The range of this round's own changes that holds `seq`, if one does.
+    let own_at = |seq: u64| own.iter().copied().find(|(first, last)| (*first..=*last).contains(&seq));
     let bulk = store.with(|s| s.bulk_pays(remaining))?;
     // The page after `c.pulled`, downloaded while the previous one was applied.
     let mut ahead: Option<PullResponse> = None;
@@ -445,7 +446,7 @@ fn run_round(store: &mut impl StoreAccess, transport: &impl Transport, observer:
         }
         observer.progress(SyncProgress { phase: SyncPhase::Receiving, done: received, total: received + remaining });
         // Our own changes, appended by this round's pushes: this device holds them already.
-        if let Some(&(_, last)) = own.iter().find(|(first, last)| *first <= c.pulled + 1 && c.pulled < *last) {
+        if let Some((_, last)) = own_at(c.pulled + 1) {
             store.with(|s| s.sync_set(key::PULLED, last as i64))?;
             remaining = remaining.saturating_sub(last - c.pulled);
             c.pulled = last;
@@ -469,7 +470,7 @@ fn run_round(store: &mut impl StoreAccess, transport: &impl Transport, observer:
         // The next page downloads (and the server reads it) while this one is applied: on a
         // first sync that hides most of the network and server time behind the local writes.
         // Requests still go one at a time, in the order they would without it.
-        let more = page.next.is_some() && !is_own(last + 1);
+        let more = page.next.is_some() && own_at(last + 1).is_none();
         let (report, next) = std::thread::scope(|scope| {
             let next = more.then(|| scope.spawn(|| fetch(last)));
             let report = store.with(|s| s.apply_pulled(&changes, last, server_ms, bulk));
