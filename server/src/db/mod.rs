@@ -4,6 +4,7 @@
 //! `postgres://` URL). [`Db`] dispatches to one of them; every method is one transaction.
 
 pub mod postgres;
+pub mod record;
 pub mod sqlite;
 #[cfg(test)]
 mod testing;

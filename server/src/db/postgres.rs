@@ -2,7 +2,8 @@
 //!
 //! The tables have the SQLite backend's shape (see `sqlite.rs`): `meta`, `app_user`, `device`,
 //! `token`, `change_log(seq, change_id, body)` with each change's JSON text, and the merged data
-//! per cell (`cell`) plus the first delete of each deleted row (`tombstone`). UUIDs are stored as
+//! per record (`record`, see `record.rs`) plus the first delete of each deleted row
+//! (`tombstone`). UUIDs are stored as
 //! their lowercase hyphenated text in `COLLATE "C"` columns, whose byte order is the order of the
 //! UUIDs' bytes, so SQL row-value comparisons order versions exactly like [`crm_sync::Version`].
 //!
@@ -22,12 +23,11 @@
 //! # Merging a batch
 //!
 //! A push merges all its new changes with a handful of set-based statements instead of one per
-//! change. That is the same as applying them one by one, because the merge result depends only on
-//! the set of changes (see `crm_sync::merge`): per row the smallest delete version is the
-//! tombstone, a tombstoned row has no cells, and every other cell holds the greatest-version
-//! write. The batch is first reduced in memory to exactly that (one tombstone candidate per row,
-//! one write per cell), then upserted with "keep the smaller / greater version" conditions
-//! against what is stored.
+//! change. The batch is first reduced in memory to what it does ([`Batch`]: one tombstone
+//! candidate per row, one set of column writes per record). Tombstones are upserted with a "keep
+//! the smaller version" condition; the records it writes are read, merged with those writes in
+//! Rust and written back, which is safe because the push holds the append lock (no other push
+//! writes records meanwhile).
 //!
 //! Plain TCP without TLS: run it on loopback or a private network.
 
@@ -38,13 +38,16 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use crm_sync::{Change, Op, Stamp, Version, protocol::Sequenced};
-use serde_json::Value;
+use crm_sync::{Change, Stamp, Version, protocol::Sequenced};
 use tokio::sync::{Semaphore, SemaphorePermit};
-use tokio_postgres::{Client, Config, IsolationLevel, NoTls, error::SqlState};
+use tokio_postgres::{Client, Config, IsolationLevel, NoTls, Transaction, error::SqlState};
 use uuid::Uuid;
 
-use super::{DbError, DbResult, Pushed, Snapshot, TokenOwner, User, series_name};
+use super::{
+    DbError, DbResult, Pushed, Snapshot, TokenOwner, User,
+    record::{Batch, Record, fold_cells},
+    series_name,
+};
 
 /// The most connections one server opens.
 const POOL_SIZE: usize = 8;
@@ -87,15 +90,11 @@ CREATE TABLE IF NOT EXISTS change_log (
     change_id TEXT NOT NULL UNIQUE,
     body TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS cell (
+CREATE TABLE IF NOT EXISTS record (
     tbl TEXT COLLATE "C" NOT NULL,
     row_id TEXT COLLATE "C" NOT NULL,
-    col TEXT COLLATE "C" NOT NULL,
-    value TEXT NOT NULL,
-    hlc BIGINT NOT NULL,
-    device TEXT COLLATE "C" NOT NULL,
-    change_id TEXT COLLATE "C" NOT NULL,
-    PRIMARY KEY (tbl, row_id, col)
+    body TEXT NOT NULL,
+    PRIMARY KEY (tbl, row_id)
 );
 CREATE TABLE IF NOT EXISTS tombstone (
     tbl TEXT COLLATE "C" NOT NULL,
@@ -238,6 +237,7 @@ impl PostgresDb {
             // `CREATE TABLE IF NOT EXISTS` is not safe against a concurrent twin: serialize.
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK]).await?;
             tx.batch_execute(SCHEMA).await?;
+            convert_cells(&tx).await?;
             tx.execute("INSERT INTO meta(key, value) VALUES ('server_id', $1) ON CONFLICT (key) DO NOTHING", &[&Uuid::now_v7().to_string()]).await?;
             tx.commit().await?;
         }
@@ -399,57 +399,10 @@ impl PostgresDb {
         )
         .await?;
 
-        let merged = Merged::of(&fresh)?;
-        if !merged.deletes.is_empty() {
-            let (mut tbl, mut row_id, mut hlc, mut device, mut change_id) = (vec![], vec![], vec![], vec![], vec![]);
-            for ((t, r), version) in &merged.deletes {
-                tbl.push(*t);
-                row_id.push(*r);
-                hlc.push(sql_hlc(version.stamp.hlc)?);
-                device.push(version.stamp.device.to_string());
-                change_id.push(version.change_id.to_string());
-            }
-            tx.execute(
-                "DELETE FROM cell USING UNNEST($1::TEXT[], $2::TEXT[]) AS d(tbl, row_id) WHERE cell.tbl = d.tbl AND cell.row_id = d.row_id",
-                &[&tbl, &row_id],
-            )
-            .await?;
-            // The tombstone keeps the smallest delete version, whatever the order of arrival.
-            tx.execute(
-                "INSERT INTO tombstone(tbl, row_id, hlc, device, change_id)
-                 SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[])
-                 ON CONFLICT (tbl, row_id) DO UPDATE SET hlc = excluded.hlc, device = excluded.device, change_id = excluded.change_id
-                 WHERE (excluded.hlc, excluded.device, excluded.change_id) < (tombstone.hlc, tombstone.device, tombstone.change_id)",
-                &[&tbl, &row_id, &hlc, &device, &change_id],
-            )
-            .await?;
+        for change in &fresh {
+            sql_hlc(change.stamp.hlc)?;
         }
-        if !merged.cells.is_empty() {
-            let (mut tbl, mut row_id, mut col, mut value, mut hlc, mut device, mut change_id) =
-                (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-            for ((t, r, c), (version, v)) in &merged.cells {
-                tbl.push(*t);
-                row_id.push(*r);
-                col.push(*c);
-                value.push(serde_json::to_string(v).map_err(backend)?);
-                hlc.push(sql_hlc(version.stamp.hlc)?);
-                device.push(version.stamp.device.to_string());
-                change_id.push(version.change_id.to_string());
-            }
-            // Sets for a tombstoned row are ignored; otherwise each cell keeps the greatest version.
-            tx.execute(
-                "INSERT INTO cell(tbl, row_id, col, value, hlc, device, change_id)
-                 SELECT u.tbl, u.row_id, u.col, u.value, u.hlc, u.device, u.change_id
-                 FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[])
-                      AS u(tbl, row_id, col, value, hlc, device, change_id)
-                 WHERE NOT EXISTS (SELECT 1 FROM tombstone t WHERE t.tbl = u.tbl AND t.row_id = u.row_id)
-                 ON CONFLICT (tbl, row_id, col) DO UPDATE
-                 SET value = excluded.value, hlc = excluded.hlc, device = excluded.device, change_id = excluded.change_id
-                 WHERE (excluded.hlc, excluded.device, excluded.change_id) > (cell.hlc, cell.device, cell.change_id)",
-                &[&tbl, &row_id, &col, &value, &hlc, &device, &change_id],
-            )
-            .await?;
-        }
+        merge(&tx, &Batch::of(fresh)).await?;
         tx.commit().await?;
         let (first, last) = (seqs[0], seqs[seqs.len() - 1]);
         Ok(Pushed { accepted, appended: Some((u64::try_from(first).map_err(backend)?, u64::try_from(last).map_err(backend)?)) })
@@ -479,9 +432,8 @@ impl PostgresDb {
         let mut conn = self.pool.get().await?;
         let tx = conn.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await?;
         let mut snapshot = Snapshot::default();
-        for row in tx.query("SELECT tbl, row_id, col, value FROM cell", &[]).await? {
-            let value: Value = serde_json::from_str(row.get(3)).map_err(backend)?;
-            snapshot.rows.entry((row.get(0), row.get(1))).or_default().insert(row.get(2), value);
+        for row in tx.query("SELECT tbl, row_id, body FROM record", &[]).await? {
+            snapshot.rows.insert((row.get(0), row.get(1)), Record::parse(row.get(2))?.into_values());
         }
         for row in tx.query("SELECT tbl, row_id, hlc, device, change_id FROM tombstone", &[]).await? {
             let version = version_from(row.get(2), row.get(3), row.get(4))?;
@@ -492,43 +444,99 @@ impl PostgresDb {
     }
 }
 
-/// A batch of new changes reduced to what it does to the data (see the module docs).
-#[derive(Default)]
-struct Merged<'a> {
-    /// Per deleted row, its smallest delete version.
-    deletes: BTreeMap<(&'a str, &'a str), Version>,
-    /// Per written cell of a row not deleted in this batch, the greatest version's value.
-    cells: BTreeMap<(&'a str, &'a str, &'a str), (Version, &'a Value)>,
-}
-
-impl<'a> Merged<'a> {
-    fn of(changes: &[&'a Change]) -> DbResult<Self> {
-        let mut merged = Merged::default();
-        for change in changes {
-            sql_hlc(change.stamp.hlc)?;
-            let (table, row) = (change.table.as_str(), change.row_id.as_str());
-            let version = change.version();
-            match &change.op {
-                Op::Delete => {
-                    let first = merged.deletes.entry((table, row)).or_insert(version);
-                    *first = (*first).min(version);
-                }
-                Op::Set(patch) => {
-                    for (column, value) in patch {
-                        let cell = merged.cells.entry((table, row, column.as_str())).or_insert((version, value));
-                        if version > cell.0 {
-                            *cell = (version, value);
-                        }
-                    }
-                }
-            }
+/// Merge a push's new changes into the data (see the module docs). Runs under the append lock.
+async fn merge(tx: &Transaction<'_>, batch: &Batch) -> DbResult<()> {
+    if !batch.deletes.is_empty() {
+        let (mut tbl, mut row_id, mut hlc, mut device, mut change_id) = (vec![], vec![], vec![], vec![], vec![]);
+        for ((t, r), version) in &batch.deletes {
+            tbl.push(t.as_str());
+            row_id.push(r.as_str());
+            hlc.push(sql_hlc(version.stamp.hlc)?);
+            device.push(version.stamp.device.to_string());
+            change_id.push(version.change_id.to_string());
         }
-        let deletes = &merged.deletes;
-        merged.cells.retain(|(table, row, _), _| !deletes.contains_key(&(*table, *row)));
-        Ok(merged)
+        tx.execute(
+            "DELETE FROM record USING UNNEST($1::TEXT[], $2::TEXT[]) AS d(tbl, row_id) WHERE record.tbl = d.tbl AND record.row_id = d.row_id",
+            &[&tbl, &row_id],
+        )
+        .await?;
+        // The tombstone keeps the smallest delete version, whatever the order of arrival.
+        tx.execute(
+            "INSERT INTO tombstone(tbl, row_id, hlc, device, change_id)
+             SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[])
+             ON CONFLICT (tbl, row_id) DO UPDATE SET hlc = excluded.hlc, device = excluded.device, change_id = excluded.change_id
+             WHERE (excluded.hlc, excluded.device, excluded.change_id) < (tombstone.hlc, tombstone.device, tombstone.change_id)",
+            &[&tbl, &row_id, &hlc, &device, &change_id],
+        )
+        .await?;
     }
+    if batch.records.is_empty() {
+        return Ok(());
+    }
+    let (tbl, row_id): (Vec<&str>, Vec<&str>) = batch.records.keys().map(|(t, r)| (t.as_str(), r.as_str())).unzip();
+    // Sets for a deleted row are ignored.
+    let deleted: HashSet<(String, String)> = tx
+        .query(
+            "SELECT t.tbl, t.row_id FROM tombstone t JOIN UNNEST($1::TEXT[], $2::TEXT[]) AS k(tbl, row_id) ON t.tbl = k.tbl AND t.row_id = k.row_id",
+            &[&tbl, &row_id],
+        )
+        .await?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    let mut held: BTreeMap<(String, String), Record> = BTreeMap::new();
+    for row in tx
+        .query("SELECT r.tbl, r.row_id, r.body FROM record r JOIN UNNEST($1::TEXT[], $2::TEXT[]) AS k(tbl, row_id) ON r.tbl = k.tbl AND r.row_id = k.row_id", &[&tbl, &row_id])
+        .await?
+    {
+        held.insert((row.get(0), row.get(1)), Record::parse(row.get(2))?);
+    }
+    let (mut tbl, mut row_id, mut body) = (vec![], vec![], vec![]);
+    for (key, writes) in &batch.records {
+        if deleted.contains(key) {
+            continue;
+        }
+        let text = match held.get_mut(key) {
+            None => writes.to_json()?,
+            Some(record) => {
+                if !record.absorb(writes) {
+                    continue;
+                }
+                record.to_json()?
+            }
+        };
+        tbl.push(key.0.as_str());
+        row_id.push(key.1.as_str());
+        body.push(text);
+    }
+    tx.execute(
+        "INSERT INTO record(tbl, row_id, body) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[])
+         ON CONFLICT (tbl, row_id) DO UPDATE SET body = excluded.body",
+        &[&tbl, &row_id, &body],
+    )
+    .await?;
+    Ok(())
 }
 
+/// Convert the per-column table of older servers (`cell`) into records, once, when opening
+/// (under the schema lock).
+async fn convert_cells(tx: &Transaction<'_>) -> DbResult<()> {
+    let old: bool = tx.query_one("SELECT to_regclass('cell') IS NOT NULL", &[]).await?.get(0);
+    if !old {
+        return Ok(());
+    }
+    let rows = tx.query("SELECT tbl, row_id, col, value, hlc, device, change_id FROM cell", &[]).await?;
+    let records = fold_cells(rows.iter().map(|row| Ok(((row.get(0), row.get(1)), row.get(2), row.get(3), version_from(row.get(4), row.get(5), row.get(6))?))))?;
+    let (mut tbl, mut row_id, mut body) = (vec![], vec![], vec![]);
+    for ((t, r), record) in &records {
+        tbl.push(t.as_str());
+        row_id.push(r.as_str());
+        body.push(record.to_json()?);
+    }
+    tx.execute("INSERT INTO record(tbl, row_id, body) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[])", &[&tbl, &row_id, &body]).await?;
+    tx.batch_execute("DROP TABLE cell").await?;
+    Ok(())
+}
 
 /// These need a running PostgreSQL: `CRM_TEST_POSTGRES_URL` names it (for example the URL that
 /// `scripts/postgres.sh start DIR` prints). Without it they say so and pass. Each test works in
@@ -537,8 +545,8 @@ impl<'a> Merged<'a> {
 mod tests {
     use std::{collections::BTreeSet, sync::Arc, time::Instant};
 
-    use crm_sync::{Replica, stamp::pack};
-    use serde_json::json;
+    use crm_sync::{Op, Replica, stamp::pack};
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::db::testing::Rng;
@@ -674,6 +682,33 @@ mod tests {
         assert!(snapshot.rows.is_empty());
         assert_eq!(snapshot.tombstones, BTreeMap::from([(key, first.version())]));
         assert_eq!(db.info().await.unwrap().1, 5);
+        t.finish().await;
+    }
+
+    #[tokio::test]
+    async fn a_server_that_stored_cells_opens_with_the_same_data_in_records() {
+        use crate::db::testing::{check_converted, old_cells};
+        let Some(t) = fresh("a_server_that_stored_cells_opens_with_the_same_data_in_records").await else { return };
+        let owner = admin(&t.url).await;
+        owner
+            .batch_execute(
+                r#"DROP TABLE record;
+                CREATE TABLE cell (tbl TEXT COLLATE "C" NOT NULL, row_id TEXT COLLATE "C" NOT NULL, col TEXT COLLATE "C" NOT NULL, value TEXT NOT NULL,
+                    hlc BIGINT NOT NULL, device TEXT COLLATE "C" NOT NULL, change_id TEXT COLLATE "C" NOT NULL, PRIMARY KEY (tbl, row_id, col))"#,
+            )
+            .await
+            .unwrap();
+        for (tbl, row, col, value, hlc, device, change) in old_cells() {
+            owner.execute("INSERT INTO cell VALUES ($1, $2, $3, $4, $5, $6, $7)", &[&tbl, &row, &col, &value, &hlc, &device, &change]).await.unwrap();
+        }
+        let db = PostgresDb::open(&t.url).await.unwrap();
+        check_converted(async || db.snapshot().await.unwrap(), async |changes| {
+            db.push(&changes).await.unwrap();
+        })
+        .await;
+        let cell: bool = owner.query_one("SELECT to_regclass('cell') IS NOT NULL", &[]).await.unwrap().get(0);
+        assert!(!cell, "the per-column table is gone");
+        drop(db);
         t.finish().await;
     }
 

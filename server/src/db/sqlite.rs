@@ -8,10 +8,11 @@
 //! The file runs in WAL mode with `synchronous=FULL`, so a commit is on disk before `push`
 //! returns and the server acknowledges nothing it could lose in a power cut.
 //!
-//! Merged data is stored per cell: `cell(tbl, row_id, col)` holds a column's JSON value with the
-//! version (hlc, device, change id) that wrote it, and `tombstone` the first delete of a row. UUIDs
-//! are stored as their lowercase hyphenated text, whose byte order is the order of their bytes,
-//! so SQL row-value comparisons order versions exactly like [`crm_sync::Version`].
+//! Merged data is stored per record: `record(tbl, row_id)` holds the record's columns with the
+//! versions that wrote them as one JSON document (see `record.rs`), and `tombstone` the first
+//! delete of a row. UUIDs are stored as their lowercase hyphenated text, whose byte order is the
+//! order of their bytes, so SQL row-value comparisons order versions exactly like
+//! [`crm_sync::Version`].
 
 use std::{
     collections::HashSet,
@@ -19,12 +20,15 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use crm_sync::{Change, Op, Stamp, Version, protocol::Sequenced};
+use crm_sync::{Change, Stamp, Version, protocol::Sequenced};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use serde_json::Value;
 use uuid::Uuid;
 
-use super::{DbError, DbResult, Pushed, Snapshot, TokenOwner, User, series_name};
+use super::{
+    DbError, DbResult, Pushed, Snapshot, TokenOwner, User,
+    record::{Batch, Record, fold_cells},
+    series_name,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -61,16 +65,13 @@ CREATE TABLE IF NOT EXISTS change_log (
     change_id TEXT NOT NULL UNIQUE,
     body TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS cell (
+-- A rowid table: its bodies (a record's JSON) are far larger than WITHOUT ROWID suits.
+CREATE TABLE IF NOT EXISTS record (
     tbl TEXT NOT NULL,
     row_id TEXT NOT NULL,
-    col TEXT NOT NULL,
-    value TEXT NOT NULL,
-    hlc INTEGER NOT NULL,
-    device TEXT NOT NULL,
-    change_id TEXT NOT NULL,
-    PRIMARY KEY (tbl, row_id, col)
-) WITHOUT ROWID;
+    body TEXT NOT NULL,
+    PRIMARY KEY (tbl, row_id)
+);
 CREATE TABLE IF NOT EXISTS tombstone (
     tbl TEXT NOT NULL,
     row_id TEXT NOT NULL,
@@ -154,12 +155,13 @@ impl SqliteDb {
                     "{path}: cannot use WAL journal mode (got {mode})"
                 )));
             }
-            // A 256 MiB page cache: a first sync of 100k companies writes about two million cells,
-            // and with SQLite's default 2 MiB cache most of those writes would read pages back
-            // from disk first.
+            // A 256 MiB page cache: a first sync of 100k companies writes 100k records and as many
+            // log entries, and with SQLite's default 2 MiB cache most of those writes would read
+            // pages back from disk first.
             conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;")?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(SCHEMA)?;
+            convert_cells(&tx)?;
             tx.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('server_id', ?1)",
                 [Uuid::now_v7().to_string()],
@@ -346,6 +348,7 @@ impl SqliteDb {
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut appended: Option<(u64, u64)> = None;
+            let mut fresh = Vec::new();
             {
                 // Look first, then insert: an `INSERT … ON CONFLICT DO NOTHING` would burn an
                 // AUTOINCREMENT number on every duplicate and leave gaps in the log.
@@ -359,10 +362,11 @@ impl SqliteDb {
                         append.execute(params![id, body])?;
                         let seq = u64::try_from(tx.last_insert_rowid()).map_err(backend)?;
                         appended = Some((appended.map_or(seq, |(first, _)| first), seq));
-                        merge(&tx, change)?;
+                        fresh.push(change);
                     }
                 }
             }
+            merge(&tx, &Batch::of(fresh))?;
             tx.commit()?;
             Ok(Pushed {
                 accepted: prepared
@@ -414,17 +418,13 @@ impl SqliteDb {
             let tx = conn.transaction()?;
             let mut snapshot = Snapshot::default();
             {
-                let mut cells = tx.prepare("SELECT tbl, row_id, col, value FROM cell")?;
-                let mut rows = cells.query([])?;
+                let mut records = tx.prepare("SELECT tbl, row_id, body FROM record")?;
+                let mut rows = records.query([])?;
                 while let Some(row) = rows.next()? {
-                    let (table, row_id, column, value): (String, String, String, String) =
-                        (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
-                    let value: Value = serde_json::from_str(&value).map_err(backend)?;
+                    let record = Record::parse(&row.get::<_, String>(2)?)?;
                     snapshot
                         .rows
-                        .entry((table, row_id))
-                        .or_default()
-                        .insert(column, value);
+                        .insert((row.get(0)?, row.get(1)?), record.into_values());
                 }
                 let mut tombs =
                     tx.prepare("SELECT tbl, row_id, hlc, device, change_id FROM tombstone")?;
@@ -446,43 +446,65 @@ impl SqliteDb {
     }
 }
 
-/// Merge one new change into the data (the rules of `crm_sync::merge`).
-fn merge(tx: &rusqlite::Transaction<'_>, change: &Change) -> DbResult<()> {
-    let (table, row) = (change.table.as_str(), change.row_id.as_str());
-    let hlc = sql_hlc(change.stamp.hlc)?;
-    let device = change.stamp.device.to_string();
-    let change_id = change.change_id.to_string();
-    match &change.op {
-        Op::Delete => {
-            tx.prepare_cached("DELETE FROM cell WHERE tbl = ?1 AND row_id = ?2")?
-                .execute(params![table, row])?;
-            // The tombstone keeps the smallest delete version, whatever the order of arrival.
-            tx.prepare_cached(
-                "INSERT INTO tombstone(tbl, row_id, hlc, device, change_id) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(tbl, row_id) DO UPDATE SET hlc = excluded.hlc, device = excluded.device, change_id = excluded.change_id
-                 WHERE (excluded.hlc, excluded.device, excluded.change_id) < (tombstone.hlc, tombstone.device, tombstone.change_id)",
-            )?
-            .execute(params![table, row, hlc, device, change_id])?;
+/// Merge a push's new changes into the data (the rules of `crm_sync::merge`).
+fn merge(tx: &rusqlite::Transaction<'_>, batch: &Batch) -> DbResult<()> {
+    for ((table, row), version) in &batch.deletes {
+        tx.prepare_cached("DELETE FROM record WHERE tbl = ?1 AND row_id = ?2")?
+            .execute(params![table, row])?;
+        // The tombstone keeps the smallest delete version, whatever the order of arrival.
+        tx.prepare_cached(
+            "INSERT INTO tombstone(tbl, row_id, hlc, device, change_id) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(tbl, row_id) DO UPDATE SET hlc = excluded.hlc, device = excluded.device, change_id = excluded.change_id
+             WHERE (excluded.hlc, excluded.device, excluded.change_id) < (tombstone.hlc, tombstone.device, tombstone.change_id)",
+        )?
+        .execute(params![table, row, sql_hlc(version.stamp.hlc)?, version.stamp.device.to_string(), version.change_id.to_string()])?;
+    }
+    let mut deleted = tx.prepare_cached("SELECT 1 FROM tombstone WHERE tbl = ?1 AND row_id = ?2")?;
+    let mut held = tx.prepare_cached("SELECT body FROM record WHERE tbl = ?1 AND row_id = ?2")?;
+    let mut insert = tx.prepare_cached("INSERT INTO record(tbl, row_id, body) VALUES (?1, ?2, ?3)")?;
+    let mut update = tx.prepare_cached("UPDATE record SET body = ?3 WHERE tbl = ?1 AND row_id = ?2")?;
+    for ((table, row), writes) in &batch.records {
+        // Sets for a deleted row are ignored.
+        if deleted.exists(params![table, row])? {
+            continue;
         }
-        Op::Set(patch) => {
-            let deleted: Option<i64> = tx
-                .prepare_cached("SELECT 1 FROM tombstone WHERE tbl = ?1 AND row_id = ?2")?
-                .query_row(params![table, row], |r| r.get(0))
-                .optional()?;
-            if deleted.is_some() {
-                return Ok(());
+        let body: Option<String> = held.query_row(params![table, row], |r| r.get(0)).optional()?;
+        match body {
+            None => {
+                insert.execute(params![table, row, writes.to_json()?])?;
             }
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO cell(tbl, row_id, col, value, hlc, device, change_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(tbl, row_id, col) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, device = excluded.device, change_id = excluded.change_id
-                 WHERE (excluded.hlc, excluded.device, excluded.change_id) > (cell.hlc, cell.device, cell.change_id)",
-            )?;
-            for (column, value) in patch {
-                let value = serde_json::to_string(value).map_err(backend)?;
-                upsert.execute(params![table, row, column, value, hlc, device, change_id])?;
+            Some(body) => {
+                let mut record = Record::parse(&body)?;
+                if record.absorb(writes) {
+                    update.execute(params![table, row, record.to_json()?])?;
+                }
             }
         }
     }
+    Ok(())
+}
+
+/// Convert the per-column table of older servers (`cell`) into records, once, when opening.
+fn convert_cells(tx: &rusqlite::Transaction<'_>) -> DbResult<()> {
+    let old: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cell')", [], |row| row.get(0))?;
+    if !old {
+        return Ok(());
+    }
+    let records = {
+        let mut cells = tx.prepare("SELECT tbl, row_id, col, value, hlc, device, change_id FROM cell")?;
+        let rows = cells.query_map([], |row| {
+            Ok(((row.get::<_, String>(0)?, row.get::<_, String>(1)?), row.get::<_, String>(2)?, row.get::<_, String>(3)?, row.get::<_, i64>(4)?, row.get::<_, String>(5)?, row.get::<_, String>(6)?))
+        })?;
+        fold_cells(rows.map(|row| {
+            let (key, column, value, hlc, device, change_id) = row?;
+            Ok((key, column, value, version_from(hlc, &device, &change_id)?))
+        }))?
+    };
+    let mut insert = tx.prepare("INSERT INTO record(tbl, row_id, body) VALUES (?1, ?2, ?3)")?;
+    for ((table, row), record) in &records {
+        insert.execute(params![table, row, record.to_json()?])?;
+    }
+    tx.execute_batch("DROP TABLE cell")?;
     Ok(())
 }
 

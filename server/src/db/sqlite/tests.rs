@@ -209,3 +209,24 @@ async fn users_devices_series_and_tokens() {
         "the server id survives a restart"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_stored_cells_opens_with_the_same_data_in_records() {
+    use crate::db::testing::{check_converted, old_cells};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.sqlite3");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE cell (tbl TEXT NOT NULL, row_id TEXT NOT NULL, col TEXT NOT NULL, value TEXT NOT NULL, hlc INTEGER NOT NULL, device TEXT NOT NULL, change_id TEXT NOT NULL, PRIMARY KEY (tbl, row_id, col)) WITHOUT ROWID").unwrap();
+        for (tbl, row, col, value, hlc, device, change) in old_cells() {
+            conn.execute("INSERT INTO cell VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", rusqlite::params![tbl, row, col, value, hlc, device, change]).unwrap();
+        }
+    }
+    let db = SqliteDb::open(path.to_str().unwrap()).await.unwrap();
+    check_converted(async || db.snapshot().await.unwrap(), async |changes| {
+        db.push(&changes).await.unwrap();
+    })
+    .await;
+    let tables: Vec<String> = rusqlite::Connection::open(&path).unwrap().prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('cell', 'record')").unwrap().query_map([], |row| row.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+    assert_eq!(tables, ["record"], "the per-column table is gone");
+}
