@@ -51,6 +51,13 @@ pub fn series_name(mut n: usize) -> Option<String> {
     Some(String::from_utf8(letters).expect("ASCII"))
 }
 
+/// An HLC as both backends store it (a signed 64-bit integer). Valid stamps (the server checks
+/// the skew bound first) are far below `i64::MAX`, so the signed integer orders them like the
+/// `u64`.
+pub fn sql_hlc(hlc: u64) -> DbResult<i64> {
+    i64::try_from(hlc).map_err(|_| DbError::Backend(format!("hlc {hlc} does not fit a SQL integer")))
+}
+
 /// A user as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {

@@ -46,7 +46,7 @@ use uuid::Uuid;
 use super::{
     DbError, DbResult, Pushed, Snapshot, TokenOwner, User,
     record::{Batch, Record, fold_cells},
-    series_name,
+    series_name, sql_hlc,
 };
 
 /// The most connections one server opens.
@@ -137,11 +137,6 @@ fn parse_uuid(text: &str) -> DbResult<Uuid> {
     Uuid::parse_str(text).map_err(|e| backend(format!("bad uuid {text:?} in the database: {e}")))
 }
 
-/// An HLC as PostgreSQL stores it (BIGINT). Valid stamps (the server checks the skew bound
-/// first) are far below `i64::MAX`, so the signed integer orders them like the `u64`.
-fn sql_hlc(hlc: u64) -> DbResult<i64> {
-    i64::try_from(hlc).map_err(|_| backend(format!("hlc {hlc} does not fit a SQL integer")))
-}
 
 fn version_from(hlc: i64, device: &str, change_id: &str) -> DbResult<Version> {
     let hlc = u64::try_from(hlc).map_err(|_| backend(format!("negative hlc {hlc} in the database")))?;
@@ -399,10 +394,7 @@ impl PostgresDb {
         )
         .await?;
 
-        for change in &fresh {
-            sql_hlc(change.stamp.hlc)?;
-        }
-        merge(&tx, &Batch::of(fresh)).await?;
+        merge(&tx, &Batch::of(fresh)?).await?;
         tx.commit().await?;
         let (first, last) = (seqs[0], seqs[seqs.len() - 1]);
         Ok(Pushed { accepted, appended: Some((u64::try_from(first).map_err(backend)?, u64::try_from(last).map_err(backend)?)) })

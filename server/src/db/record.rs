@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{DbError, DbResult};
+use super::{DbError, DbResult, sql_hlc};
 
 /// `(table, row_id)`.
 pub type Key = (String, String);
@@ -111,9 +111,11 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn of<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Batch {
+    /// Refuses a stamp that the backends could not store (see [`sql_hlc`]).
+    pub fn of<'a>(changes: impl IntoIterator<Item = &'a Change>) -> DbResult<Batch> {
         let mut batch = Batch::default();
         for change in changes {
+            sql_hlc(change.stamp.hlc)?;
             let key = (change.table.clone(), change.row_id.clone());
             let version = change.version();
             match &change.op {
@@ -128,7 +130,7 @@ impl Batch {
         }
         let deletes = &batch.deletes;
         batch.records.retain(|key, _| !deletes.contains_key(key));
-        batch
+        Ok(batch)
     }
 }
 

@@ -27,7 +27,7 @@ use uuid::Uuid;
 use super::{
     DbError, DbResult, Pushed, Snapshot, TokenOwner, User,
     record::{Batch, Record, fold_cells},
-    series_name,
+    series_name, sql_hlc,
 };
 
 const SCHEMA: &str = "
@@ -107,11 +107,6 @@ fn parse_uuid(text: &str) -> DbResult<Uuid> {
     Uuid::parse_str(text).map_err(|e| backend(format!("bad uuid {text:?} in the database: {e}")))
 }
 
-/// An HLC as SQLite stores it. Valid stamps (the server checks the skew bound first) are far
-/// below `i64::MAX`, so the signed integer orders them like the `u64`.
-fn sql_hlc(hlc: u64) -> DbResult<i64> {
-    i64::try_from(hlc).map_err(|_| backend(format!("hlc {hlc} does not fit a SQL integer")))
-}
 
 fn version_from(hlc: i64, device: &str, change_id: &str) -> DbResult<Version> {
     let hlc =
@@ -366,7 +361,7 @@ impl SqliteDb {
                     }
                 }
             }
-            merge(&tx, &Batch::of(fresh))?;
+            merge(&tx, &Batch::of(fresh)?)?;
             tx.commit()?;
             Ok(Pushed {
                 accepted: prepared
