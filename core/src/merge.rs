@@ -6,7 +6,7 @@
 //! kept record; then the other record is deleted. It is one transaction, logged change by
 //! change like any edit, so it syncs and shows in the history like one.
 
-use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, types::Value};
 use uuid::Uuid;
 
 use crate::{CoreError, Result, Store, write::WriteTx};
@@ -20,17 +20,45 @@ fn ids_where(w: &WriteTx<'_>, table: &str, column: &str, id: Uuid) -> Result<Vec
         .map_err(Into::into)
 }
 
-/// Move the notes about `from` to `to` (the write path moves `to`'s newest-note date with them).
-fn move_notes(w: &mut WriteTx<'_>, subject_table: &'static str, from: Uuid, to: Uuid) -> Result<()> {
-    let notes: Vec<Uuid> = w
-        .tx()
-        .prepare_cached("SELECT id FROM note WHERE subject_table = ?1 AND subject_id = ?2")?
-        .query_map([subject_table, &from.to_string()], |r| crate::sql::parse_id(r.get_ref(0)?.as_str()?))?
-        .collect::<rusqlite::Result<_>>()?;
-    for note in notes {
-        w.update("note", note, &[("subject_id", Value::Text(to.to_string()))])?;
+/// Tables that point at a company, a contact or a lead by `subject_table` and `subject_id` (any
+/// of the three, so no foreign key).
+pub(crate) const SUBJECT_TABLES: [&str; 2] = ["note", "task"];
+
+/// Move the notes and tasks about `from` to `to` (the write path moves `to`'s newest-note date
+/// with the notes), then leave the forwarding row that sync follows (`merged_into`).
+fn move_subjects_and_forward(w: &mut WriteTx<'_>, subject_table: &'static str, from: Uuid, to: Uuid) -> Result<()> {
+    for table in SUBJECT_TABLES {
+        let rows: Vec<Uuid> = w
+            .tx()
+            .prepare_cached(&format!("SELECT id FROM {table} WHERE subject_table = ?1 AND subject_id = ?2"))?
+            .query_map([subject_table, &from.to_string()], |r| crate::sql::parse_id(r.get_ref(0)?.as_str()?))?
+            .collect::<rusqlite::Result<_>>()?;
+        for row in rows {
+            w.update(table, row, &[("subject_id", Value::Text(to.to_string()))])?;
+        }
     }
-    Ok(())
+    let forward = [("table_name", Value::Text(subject_table.into())), ("from_id", Value::Text(from.to_string())), ("into_id", Value::Text(to.to_string()))];
+    w.insert("merged_record", Uuid::now_v7(), &forward)
+}
+
+/// Where the records of `table` that point at `id`, a row that is gone, belong now: the kept
+/// record of the merge that removed it (following later merges of that one), if a merge did and
+/// the kept record is here. See migration 0010.
+pub(crate) fn merged_into(conn: &rusqlite::Connection, table: &str, id: &str) -> Result<Option<String>> {
+    let mut current = id.to_owned();
+    // A chain longer than this is a cycle (two laptops merging two records into each other).
+    for _ in 0..32 {
+        let next: Option<String> = conn
+            .prepare_cached("SELECT into_id FROM merged_record WHERE table_name = ?1 AND from_id = ?2 ORDER BY id LIMIT 1")?
+            .query_row([table, &current], |r| r.get(0))
+            .optional()?;
+        let Some(next) = next else { return Ok(None) };
+        if conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?.query_row([&next], |_| Ok(())).optional()?.is_some() {
+            return Ok(Some(next));
+        }
+        current = next;
+    }
+    Ok(None)
 }
 
 fn fill(target: &mut String, other: &str) {
@@ -116,8 +144,15 @@ impl Store {
                 let parent = if child == keep { Value::Null } else { Value::Text(keep.to_string()) };
                 w.update(crate::company::TABLE, child, &[("parent_id", parent)])?;
             }
-            move_notes(w, crate::company::TABLE, remove, keep)?;
-            w.delete(crate::company::TABLE, remove)
+            // Leads and orders stay the customer's.
+            for table in ["lead", "sales_order"] {
+                for row in ids_where(w, table, "company_id", remove)? {
+                    w.update(table, row, &[("company_id", Value::Text(keep.to_string()))])?;
+                }
+            }
+            move_subjects_and_forward(w, crate::company::TABLE, remove, keep)?;
+            w.delete(crate::company::TABLE, remove)?;
+            crate::company::settle_default_ship_to(w.tx(), &keep.to_string())
         })?;
         self.company_get(keep)
     }
@@ -176,10 +211,10 @@ impl Store {
         input.channels.truncate(crm_model::limits::CHANNELS_PER_CONTACT);
         self.write(|w| {
             w.update(crate::contact::TABLE, keep, &crate::contact::columns(&input))?;
+            move_subjects_and_forward(w, crate::contact::TABLE, remove, keep)?;
             w.delete(crate::contact::TABLE, remove)?;
             crate::contact::set_links(w, keep, &input.company_ids, &input.roles)?;
-            crate::contact::set_channels(w, keep, &input.channels)?;
-            move_notes(w, crate::contact::TABLE, remove, keep)
+            crate::contact::set_channels(w, keep, &input.channels)
         })?;
         self.contact_get(keep)
     }
@@ -204,8 +239,14 @@ mod tests {
         let bob = store.contact_create(ContactInput { first_name: "Bob".into(), company_ids: vec![remove.id], ..Default::default() }).unwrap();
         store.note_create(NoteInput { subject: NoteSubject::Company(remove.id), body: "called".into(), note_type_id: None, author_id: None }).unwrap();
         store.ship_to_save(None, ShipToInput { company_id: remove.id, label: "Dock".into(), is_default: true, ..Default::default() }).unwrap();
+        let program = uuid::Uuid::parse_str("00000000-0000-7000-8000-000000000401").unwrap();
+        let lead = store.lead_create(crm_model::LeadCreate { company_id: remove.id, program_id: program }).unwrap();
+        let call = crm_model::TaskInput { title: "Call back".into(), due_local: "2027-03-10T09:00".into(), time_zone: "Europe/Berlin".into(), related: Some(NoteSubject::Company(remove.id)), ..Default::default() };
+        let task = store.task_create(call).unwrap().task;
 
         let merged = store.company_merge(keep.id, remove.id).unwrap();
+        assert_eq!(store.lead_get(lead.id).unwrap().company_id, keep.id, "leads stay the customer's");
+        assert_eq!(store.tasks_of(NoteSubject::Company(keep.id)).unwrap().iter().map(|t| t.id).collect::<Vec<_>>(), [task.id]);
         assert_eq!(merged.fields.name, "Acme Tools", "the kept record's values win");
         assert_eq!((merged.fields.phone.as_str(), merged.fields.city.as_str()), ("+1 512 555 0100", "Austin"), "gaps are filled");
         assert_eq!(merged.fields.tags, ["Key", "Trade show"]);

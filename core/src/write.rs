@@ -131,6 +131,11 @@ impl WriteTx<'_> {
             return Ok(Vec::new());
         }
         let lead = self.before_write(table, id, None)?;
+        // A note moving to another record leaves its old record's newest-note date behind.
+        let left = match table == "note" && changed.iter().any(|(name, _)| *name == "subject_id") {
+            true => crate::note::note_subject(&self.tx, id)?,
+            false => None,
+        };
         let assignments = changed.iter().enumerate().map(|(i, (name, _))| format!("{name} = ?{}", i + 3)).collect::<Vec<_>>();
         let sql = format!("UPDATE {table} SET updated_at = ?2, {} WHERE id = ?1", assignments.join(", "));
         let values = [Value::Text(id.to_string()), Value::Integer(self.now_ms())]
@@ -139,6 +144,9 @@ impl WriteTx<'_> {
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(&changed))?;
         self.after_write(table, id, lead.as_deref(), &changed)?;
+        if let Some(left) = left {
+            crate::note::refresh_subject(&self.tx, &left)?;
+        }
         if changed.iter().any(|(name, _)| search::reads(table, name)) {
             self.refresh_derived(table, id)?;
         }
@@ -150,14 +158,27 @@ impl WriteTx<'_> {
     pub fn delete(&mut self, table: &'static str, id: Uuid) -> Result<()> {
         let owner = self.search_owner(table, id)?;
         let lead = self.before_write(table, id, None)?;
+        let left = if table == "note" { crate::note::note_subject(&self.tx, id)? } else { None };
         let n_deleted = self.tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id.to_string()])?;
         if n_deleted == 0 {
             return Err(CoreError::not_found(table, id));
+        }
+        // Notes and tasks name their record by table and id, a key SQLite cannot enforce: a note
+        // goes with its record and a task loses the link, as `ON DELETE CASCADE` and `SET NULL`
+        // would do, unlogged, on every replica alike (the merge moves them first).
+        if matches!(table, "company" | "contact" | "lead") {
+            let id = id.to_string();
+            let subject = [table, id.as_str()];
+            self.tx.prepare_cached("DELETE FROM note WHERE subject_table = ?1 AND subject_id = ?2")?.execute(subject)?;
+            self.tx.prepare_cached("UPDATE task SET subject_table = NULL, subject_id = NULL WHERE subject_table = ?1 AND subject_id = ?2")?.execute(subject)?;
         }
         if let Some(record) = owner {
             self.touched.insert(record);
         }
         self.after_write(table, id, lead.as_deref(), &[])?;
+        if let Some(left) = left {
+            crate::note::refresh_subject(&self.tx, &left)?;
+        }
         self.log(table, id, None)
     }
 

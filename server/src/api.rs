@@ -11,7 +11,7 @@ use std::{
 use axum::{
     Json,
     extract::{ConnectInfo, State},
-    http::{Extensions, StatusCode},
+    http::{Extensions, HeaderMap, StatusCode},
 };
 use crm_sync::{
     protocol::{
@@ -28,6 +28,7 @@ use crate::{
     auth::{self, Authed},
     db::TokenOwner,
     error::{ApiError, JsonBody},
+    limits,
 };
 
 type Shared = State<Arc<AppState>>;
@@ -82,12 +83,17 @@ pub async fn hello(
 pub async fn login(
     State(state): Shared,
     extensions: Extensions,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     // Without connect info (the router served in-process) every client shares one address.
-    let address = extensions
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let forwarded_for = headers
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok());
+    let address = limits::client_address(peer, forwarded_for, &state.config.trusted_proxies);
     if let Err(seconds) = state.limiter.check(&request.email, address, Instant::now()) {
         let mut error = ApiError::new(
             ErrorCode::RateLimited,

@@ -13,20 +13,29 @@ pub mod limits;
 
 use std::{
     future::Future,
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     sync::Arc,
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use axum::{Router, extract::DefaultBodyLimit, routing::post};
-use crm_sync::protocol::{MAX_BODY_BYTES, paths};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request, State},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use crm_sync::protocol::{ErrorCode, MAX_BODY_BYTES, paths};
 
 pub use auth::HashCost;
 use db::Db;
 pub use limits::LoginLimits;
 
+/// How long a request may take, from its headers to the answer, by default.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// How the server behaves beyond its storage. `Default` is the production setting.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Failed-login limits.
     pub login_limits: LoginLimits,
@@ -36,6 +45,25 @@ pub struct Config {
     /// Added to the system clock (milliseconds). Tests use it to play a server whose clock is
     /// off; production leaves it at 0.
     pub clock_offset_ms: i64,
+    /// Reverse proxies (the TLS terminator in front of the server) whose `X-Forwarded-For` is
+    /// believed: behind one, every client would otherwise share its address for the login
+    /// limits. Empty (the default) believes no one, so the header cannot be forged.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// A request that has not been answered after this long gets a `timeout` error, so a client
+    /// that sends its body slowly (or never) cannot hold a connection and its memory.
+    pub request_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            login_limits: LoginLimits::default(),
+            hash_cost: HashCost::default(),
+            clock_offset_ms: 0,
+            trusted_proxies: Vec::new(),
+            request_timeout: REQUEST_TIMEOUT,
+        }
+    }
 }
 
 impl Config {
@@ -65,9 +93,9 @@ impl AppState {
     }
 }
 
-/// The HTTP service: the five endpoints of the protocol, the body limit, and JSON error answers
-/// for unknown paths and methods. Serve it with connect info (`SocketAddr`): the login limits
-/// count per client address.
+/// The HTTP service: the five endpoints of the protocol, the body limit, the request deadline,
+/// and JSON error answers for unknown paths and methods. Serve it with connect info
+/// (`SocketAddr`): the login limits count per client address.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(paths::HELLO, post(api::hello))
@@ -78,7 +106,26 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), deadline))
         .with_state(state)
+}
+
+/// Answer `timeout` when the request (reading its body included) takes longer than the
+/// configured limit. Work already handed to the database finishes on its own: a push that
+/// commits after the deadline is simply sent again and found to be held.
+async fn deadline(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let limit = state.config.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error::ApiError::new(
+            ErrorCode::Timeout,
+            format!(
+                "The request was not complete after {} seconds. Try again.",
+                limit.as_secs()
+            ),
+        )
+        .into_response(),
+    }
 }
 
 /// Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return.

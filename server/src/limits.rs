@@ -52,6 +52,30 @@ pub struct LoginLimiter {
     failures: Mutex<HashMap<Key, VecDeque<Instant>>>,
 }
 
+/// The address the login limits count for a request from `peer`: the peer itself, unless it is a
+/// trusted proxy, in which case the nearest address in `X-Forwarded-For` (read from the right,
+/// the end the proxies append to) that is not itself a trusted proxy. Entries left of that one
+/// are whatever the client claimed and are never believed. A malformed entry stops the walk at
+/// the last proxy that was trusted.
+pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    let mut client = peer;
+    if !trusted.contains(&client) {
+        return client;
+    }
+    for entry in forwarded_for.unwrap_or("").rsplit(',') {
+        match entry.trim().parse::<IpAddr>() {
+            Ok(address) => {
+                client = address;
+                if !trusted.contains(&address) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
 /// The account key of an email: compared like the database compares emails.
 fn account(email: &str) -> Key {
     Key::Account(email.trim().to_lowercase())
@@ -121,6 +145,43 @@ impl LoginLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_address_is_taken_from_trusted_proxies_only() {
+        let ip = |text: &str| -> IpAddr { text.parse().unwrap() };
+        let proxies = [ip("10.0.0.5"), ip("10.0.0.6")];
+        let peer = ip("198.51.100.9");
+        assert_eq!(
+            client_address(peer, Some("203.0.113.7"), &proxies),
+            peer,
+            "a client that is no proxy cannot claim another address"
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), Some("203.0.113.7"), &proxies),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_address(
+                ip("10.0.0.5"),
+                Some("1.2.3.4, 203.0.113.7, 10.0.0.6"),
+                &proxies
+            ),
+            ip("203.0.113.7"),
+            "through two proxies; the forged first entry is ignored"
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), None, &proxies),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), Some("junk, 10.0.0.6"), &proxies),
+            ip("10.0.0.6")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), Some("[::1]:80"), &proxies),
+            ip("10.0.0.5")
+        );
+    }
 
     #[test]
     fn failures_per_account_and_address() {

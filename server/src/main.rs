@@ -43,6 +43,13 @@ OPTIONS (serve):
                            Failed logins allowed per client address per window (default 30;
                            0: off). The limits are kept in memory and reset on restart.
     --login-window <SECS>  The rate-limit window (default 900).
+    --trust-proxy <IP[,IP...]>
+                           Reverse proxies (the TLS terminator in front of the server) whose
+                           X-Forwarded-For header names the client's address for the login
+                           limits. Without it the header is ignored, so clients cannot forge it.
+    --request-timeout <SECS>
+                           A request not answered after this long (a body sent too slowly, or
+                           never) gets a `timeout` error (default 60).
 
 OPTIONS (user-add):
     --email <EMAIL>        The login name (unique, case-insensitive).
@@ -74,6 +81,8 @@ const OPTIONS: &[&str] = &[
     "--name",
     "--device",
     "--clock-offset-ms",
+    "--trust-proxy",
+    "--request-timeout",
 ];
 
 fn parse_args() -> Result<Args, String> {
@@ -258,6 +267,21 @@ async fn serve(args: &Args) -> Result<(), String> {
         },
         hash_cost: args.hash_cost(),
         clock_offset_ms: args.number("--clock-offset-ms", 0)?,
+        trusted_proxies: args
+            .get("--trust-proxy")
+            .map_or(Ok(Vec::new()), |list| {
+                list.split(',')
+                    .map(|ip| {
+                        ip.trim()
+                            .parse()
+                            .map_err(|_| format!("--trust-proxy: not an IP address: {ip}"))
+                    })
+                    .collect()
+            })?,
+        request_timeout: match args.number("--request-timeout", 0u64)? {
+            0 => crm_server::REQUEST_TIMEOUT,
+            seconds => Duration::from_secs(seconds),
+        },
     };
     let db = args.db().await?;
     let listen = args.get("--listen").unwrap_or("127.0.0.1:8787");

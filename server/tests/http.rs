@@ -734,3 +734,77 @@ fn the_clock_offset_moves_the_skew_bound() {
         "25 h ahead of the real clock is the past of this server's"
     );
 }
+
+/// Behind a TLS proxy every client arrives from the proxy's address. A trusted proxy's
+/// `X-Forwarded-For` names the client, so one person's failures do not lock out the office; an
+/// untrusted client's header is ignored, so it cannot dodge the limit by inventing addresses.
+#[test]
+fn login_limits_count_the_address_a_trusted_proxy_forwards() {
+    let (_dir, db) = fresh();
+    let limits = ["--login-limit", "0", "--login-limit-address", "2"];
+    let attempt = |server: &Server, forwarded_for: &str| {
+        let body = json!({"email": "maria@example.com", "password": "wrong", "device": Uuid::now_v7(), "device_name": "x"});
+        Answer::from(
+            client()
+                .post(format!("{}{}", server.url, paths::LOGIN))
+                .header("x-forwarded-for", forwarded_for)
+                .json(&body)
+                .send()
+                .unwrap(),
+        )
+    };
+
+    let proxied = Server::start(&db, &[&limits[..], &["--trust-proxy", "10.9.9.9, 127.0.0.1"]].concat());
+    for _ in 0..2 {
+        attempt(&proxied, "203.0.113.7").error(401, "unauthorized");
+    }
+    attempt(&proxied, "203.0.113.7").error(429, "rate_limited");
+    attempt(&proxied, "203.0.113.8").error(401, "unauthorized");
+    attempt(&proxied, "203.0.113.7, 127.0.0.1").error(429, "rate_limited");
+    drop(proxied);
+
+    let direct = Server::start(&db, &limits);
+    attempt(&direct, "198.51.100.1").error(401, "unauthorized");
+    attempt(&direct, "198.51.100.2").error(401, "unauthorized");
+    attempt(&direct, "198.51.100.3").error(429, "rate_limited");
+
+    let bad = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--trust-proxy", "proxy.example"])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an IP address: proxy.example"));
+}
+
+/// A client that announces a body and sends it too slowly (or never) gets a JSON `timeout`
+/// answer at the deadline instead of holding the connection open.
+#[test]
+fn a_body_sent_too_slowly_gets_a_timeout_error() {
+    use std::io::Read;
+    let (_dir, db) = fresh();
+    let server = Server::start(&db, &["--request-timeout", "1"]);
+    let address = server.url.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let started = std::time::Instant::now();
+    write!(
+        stream,
+        "POST {} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"email\":",
+        paths::LOGIN
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("}") {
+        let n = stream.read(&mut buffer).unwrap();
+        assert!(n > 0, "closed without an answer");
+        answer.extend_from_slice(&buffer[..n]);
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""code":"timeout""#), "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(server.hello()["schema_version"], SCHEMA_VERSION, "other requests go on");
+}

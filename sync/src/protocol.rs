@@ -268,10 +268,14 @@ pub enum ErrorCode {
     Conflict,
     /// A server fault; nothing of the request was applied. Try again later.
     Internal,
+    /// The request did not finish within the server's time limit (a body sent too slowly, or a
+    /// server under load). A push may or may not have been applied: the client sends it again
+    /// (changes are idempotent by id).
+    Timeout,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         Self::Unauthorized,
         Self::Forbidden,
         Self::RateLimited,
@@ -283,6 +287,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::Conflict,
         Self::Internal,
+        Self::Timeout,
     ];
 
     /// The HTTP status an answer with this code has.
@@ -297,6 +302,7 @@ impl ErrorCode {
             Self::ClockSkew | Self::InvalidChange => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
+            Self::Timeout => 408,
         }
     }
 
@@ -314,13 +320,14 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
             Self::Internal => "internal",
+            Self::Timeout => "timeout",
         }
     }
 
     /// Whether the same request may succeed later without anyone doing anything (so the client
     /// just retries on its next round).
     pub const fn is_transient(self) -> bool {
-        matches!(self, Self::RateLimited | Self::Internal)
+        matches!(self, Self::RateLimited | Self::Internal | Self::Timeout)
     }
 }
 
@@ -451,6 +458,7 @@ mod tests {
             ("\"not_found\"", 404),
             ("\"conflict\"", 409),
             ("\"internal\"", 500),
+            ("\"timeout\"", 408),
         ];
         assert_eq!(table, expected.map(|(code, status)| (code.to_owned(), status)));
         for code in ErrorCode::ALL {
@@ -458,7 +466,7 @@ mod tests {
             assert_eq!(code.to_string(), code.as_str());
             assert_eq!(serde_json::from_value::<ErrorCode>(json!(code.as_str())).unwrap(), code);
         }
-        assert_eq!(ErrorCode::ALL.iter().filter(|code| code.is_transient()).count(), 2);
+        assert_eq!(ErrorCode::ALL.iter().filter(|code| code.is_transient()).count(), 3);
         pinned(
             &ErrorBody { code: ErrorCode::SchemaMismatch, message: "The server has schema 10, this app 9: update the app.".into() },
             r#"{"code":"schema_mismatch","message":"The server has schema 10, this app 9: update the app."}"#,

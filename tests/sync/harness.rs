@@ -349,10 +349,13 @@ fn json(value: rusqlite::types::ValueRef<'_>) -> Value {
     }
 }
 
-/// The server's merged data as a laptop shows it: a laptop's foreign keys remove the rows whose
-/// parent is gone (cascade, or an insert the key refused) and empty the `SET NULL` references.
-/// The server keeps rows as the merge rules leave them and knows nothing of the desktop's keys.
-pub fn as_a_laptop_shows(snapshot: &crm_server::db::Snapshot, laptop_db: &Path) -> Data {
+/// The merged data (`model`, the merge rules over the server's log) as a laptop shows it: a
+/// laptop's foreign keys remove the rows whose parent is gone (cascade, or an insert the key
+/// refused) and empty the `SET NULL` references, a unique clash keeps the row with the smaller
+/// id, and a company has one default ship-to. The server keeps rows as the merge rules leave them
+/// and knows nothing of the desktop's keys.
+pub fn as_a_laptop_shows(model: &crm_sync::Replica, laptop_db: &Path) -> Data {
+    let snapshot = &crm_server::db::Snapshot::of(model);
     let conn = rusqlite::Connection::open_with_flags(laptop_db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let mut keys: BTreeMap<String, Vec<(String, String, bool)>> = BTreeMap::new();
     for (table, _) in crm_sync::schema::TABLES {
@@ -385,14 +388,57 @@ pub fn as_a_laptop_shows(snapshot: &crm_server::db::Snapshot, laptop_db: &Path) 
     // Built-in rows exist everywhere without a change, unless a change deleted them.
     let (_, built_in) = synced_and_built_in(laptop_db);
     let built_in: BTreeSet<(String, String)> = built_in.into_iter().filter(|key| !snapshot.tombstones.contains_key(key)).collect();
+    // A merged-away record's forwarding row: the one with the smallest id (core/src/merge.rs).
+    let mut forward: BTreeMap<(String, String), String> = BTreeMap::new();
+    for ((table, _), values) in data.iter().rev() {
+        if table == "merged_record" {
+            let text = |column: &str| values[column].as_str().unwrap().to_owned();
+            forward.insert((text("table_name"), text("from_id")), text("into_id"));
+        }
+    }
     loop {
         let mut changed = false;
         let live: BTreeSet<(String, String)> = data.keys().cloned().chain(built_in.iter().cloned()).collect();
+        // Where a row pointing at a gone record belongs: the live record it was merged into.
+        let kept = |table: &str, id: &str| -> Option<String> {
+            let mut current = id.to_owned();
+            for _ in 0..32 {
+                let next = forward.get(&(table.to_owned(), current))?;
+                if live.contains(&(table.to_owned(), next.clone())) {
+                    return Some(next.clone());
+                }
+                current = next.clone();
+            }
+            None
+        };
         let mut gone = Vec::new();
         for ((table, id), values) in data.iter_mut() {
+            // A note's or task's record is a key SQLite cannot enforce: the laptop follows a merge,
+            // else drops the note or empties the task's link (core/src/write.rs, `delete`).
+            if matches!(table.as_str(), "note" | "task")
+                && let (Some(Value::String(subject_table)), Some(Value::String(subject))) = (values.get("subject_table"), values.get("subject_id"))
+                && !live.contains(&(subject_table.clone(), subject.clone()))
+            {
+                match kept(subject_table, subject) {
+                    Some(to) => {
+                        values.insert("subject_id".into(), Value::from(to));
+                    }
+                    None if table == "note" => gone.push((table.clone(), id.clone())),
+                    None => {
+                        values.insert("subject_table".into(), Value::Null);
+                        values.insert("subject_id".into(), Value::Null);
+                    }
+                }
+                changed = true;
+            }
             for (column, parent, set_null) in &keys[table] {
                 let Some(Value::String(parent_id)) = values.get(column) else { continue };
                 if live.contains(&(parent.clone(), parent_id.clone())) {
+                    continue;
+                }
+                if let Some(to) = kept(parent, parent_id) {
+                    values.insert(column.clone(), Value::from(to));
+                    changed = true;
                     continue;
                 }
                 if *set_null {
@@ -431,9 +477,28 @@ pub fn as_a_laptop_shows(snapshot: &crm_server::db::Snapshot, laptop_db: &Path) 
             data.remove(&key);
         }
         if !changed {
-            return data;
+            break;
         }
     }
+    // Of a company's addresses merged as default, the one whose flag was written last is
+    // (core/src/company/commands.rs, `settle_default_ship_to`).
+    let mut defaults: BTreeMap<String, (crm_sync::Version, String)> = BTreeMap::new();
+    for ((table, id), values) in &data {
+        if table != "ship_to" || values.get("is_default") != Some(&Value::from(1)) {
+            continue;
+        }
+        let version = model.rows[&(table.clone(), id.clone())].columns["is_default"].version;
+        let company = values["company_id"].as_str().unwrap().to_owned();
+        if defaults.get(&company).is_none_or(|(known, _)| *known < version) {
+            defaults.insert(company, (version, id.clone()));
+        }
+    }
+    for ((table, id), values) in data.iter_mut() {
+        if table == "ship_to" && values.get("is_default") == Some(&Value::from(1)) && defaults[values["company_id"].as_str().unwrap()].1 != *id {
+            values.insert("is_default".into(), Value::from(0));
+        }
+    }
+    data
 }
 
 /// The first difference between two data sets, for a readable failure.

@@ -150,8 +150,58 @@ impl Store {
     }
 
     pub fn ship_to_delete(&mut self, id: Uuid) -> Result<()> {
-        self.write(|w| w.delete("ship_to", id))
+        let company: Option<String> = self.conn.prepare_cached("SELECT company_id FROM ship_to WHERE id = ?1")?.query_row([id.to_string()], |r| r.get(0)).optional()?;
+        self.write(|w| {
+            w.delete("ship_to", id)?;
+            match company {
+                Some(company) => settle_default_ship_to(w.tx(), &company),
+                None => Ok(()),
+            }
+        })
     }
+}
+
+/// Make the stored default ship-to of `company` what the merged change log says: of its addresses
+/// whose latest `is_default` write is 1, the one written last (by version) is the default, and
+/// every other address is not. Saving a default here clears the others in the same change, so a
+/// laptop alone never needs this; it is for sync, where two laptops can each pick a default
+/// offline and both writes merge as 1. Every replica derives the same answer from the same log
+/// (the adjustment itself is not logged), and re-derives it when the winner is deleted. Callers
+/// that are about to write an `is_default` may clear the company's defaults first (the unique
+/// index allows one) and settle afterwards.
+pub(crate) fn settle_default_ship_to(tx: &rusqlite::Transaction<'_>, company: &str) -> Result<()> {
+    use crm_sync::{Stamp, Version};
+    let mut latest: Vec<(String, bool, Option<Version>)> = Vec::new();
+    let mut select = tx.prepare_cached(
+        "SELECT s.id, s.is_default, c.hlc, c.device_id, c.change_id, json_extract(c.patch, '$.is_default')
+         FROM ship_to s LEFT JOIN change_log c
+           ON c.table_name = 'ship_to' AND c.row_id = s.id AND c.op = 'set' AND json_type(c.patch, '$.is_default') IS NOT NULL
+         WHERE s.company_id = ?1",
+    )?;
+    let mut rows = select.query([company])?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let version = match (row.get::<_, Option<i64>>(2)?, row.get::<_, Option<String>>(3)?, row.get::<_, Option<String>>(4)?) {
+            (Some(hlc), Some(device), Some(change)) => match (Uuid::parse_str(&device), Uuid::parse_str(&change)) {
+                (Ok(device), Ok(change_id)) => Some(Version { stamp: Stamp::new(hlc as u64, device), change_id }),
+                _ => return Err(CoreError::Migration(format!("the change log holds an unreadable record for ship-to {id}"))),
+            },
+            _ => None,
+        };
+        // Without a logged write (nothing here writes one without logging), the stored flag.
+        let value = if version.is_some() { row.get::<_, Option<i64>>(5)? == Some(1) } else { row.get::<_, bool>(1)? };
+        match latest.iter_mut().find(|(known, ..)| *known == id) {
+            Some(entry) if entry.2 < version => *entry = (id, value, version),
+            Some(_) => {}
+            None => latest.push((id, value, version)),
+        }
+    }
+    let winner = latest.iter().filter(|(_, value, _)| *value).max_by(|a, b| (&a.2, &a.0).cmp(&(&b.2, &b.0))).map(|(id, ..)| id.clone());
+    tx.prepare_cached("UPDATE ship_to SET is_default = 0 WHERE company_id = ?1 AND is_default = 1 AND id IS NOT ?2")?.execute(rusqlite::params![company, winner])?;
+    if let Some(winner) = winner {
+        tx.prepare_cached("UPDATE ship_to SET is_default = 1 WHERE id = ?1 AND is_default = 0")?.execute([winner])?;
+    }
+    Ok(())
 }
 
 fn ship_to_columns(input: &ShipToInput) -> Vec<(&'static str, Value)> {

@@ -6,7 +6,7 @@
 //! - `tests.rs`: every rule above, on a real SQLite database.
 
 mod commands;
-pub(crate) use commands::{order_entry, set_tags, validate};
+pub(crate) use commands::{order_entry, set_tags, settle_default_ship_to, validate};
 pub(crate) use types::{SELECT_COMPANY, company_from_row};
 mod queries;
 pub(crate) use queries::day_start_ms;

@@ -8,9 +8,20 @@ use uuid::Uuid;
 use crate::Result;
 
 pub(crate) fn refresh_newest_note(conn: &Connection, note_id: Uuid) -> Result<()> {
-    let subject: Option<(String, String)> =
-        conn.prepare_cached("SELECT subject_table, subject_id FROM note WHERE id = ?1")?.query_row([note_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-    let Some((table, subject_id)) = subject else { return Ok(()) };
+    match note_subject(conn, note_id)? {
+        Some(subject) => refresh_subject(conn, &subject),
+        None => Ok(()),
+    }
+}
+
+/// The record a note is about, `(table, id)`.
+pub(crate) fn note_subject(conn: &Connection, note_id: Uuid) -> Result<Option<(String, String)>> {
+    Ok(conn.prepare_cached("SELECT subject_table, subject_id FROM note WHERE id = ?1")?.query_row([note_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+}
+
+/// Recompute the newest-note date of `(table, id)`: after a note is written about it, or after
+/// one left it (moved to another record or deleted).
+pub(crate) fn refresh_subject(conn: &Connection, (table, subject_id): &(String, String)) -> Result<()> {
     // The table name comes from a column whose CHECK constraint allows only these three.
     let table = match table.as_str() {
         "company" => "company",

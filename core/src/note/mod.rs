@@ -5,7 +5,7 @@ mod derived;
 mod queries;
 mod types;
 
-pub(crate) use derived::refresh_newest_note;
+pub(crate) use derived::{note_subject, refresh_newest_note, refresh_subject};
 pub(crate) use types::{subject_key, subject_of};
 
 #[cfg(test)]

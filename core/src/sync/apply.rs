@@ -161,6 +161,7 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
     let table = schema.table(&change.table).ok_or_else(|| CoreError::Conflict(format!("{} does not sync", change.table)))?;
     let id = Uuid::parse_str(&change.row_id).map_err(|e| CoreError::Conflict(e.to_string()))?;
     let exists = crate::sql::exists(w.tx(), table, id)?;
+    let settle = if table == "ship_to" { unsettle_default_ship_to(w, id, &change.op)? } else { Vec::new() };
     let outcome = match &change.op {
         Op::Delete if exists => {
             delete_with_dependents(w, schema, table, id)?;
@@ -176,6 +177,9 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
                 .collect::<Result<_>>()?;
             if history.deleted || taken.is_empty() {
                 Outcome::Ignored
+            } else if exists && !follow_subject(w, table, id, &mut taken)? {
+                delete_with_dependents(w, schema, table, id)?;
+                Outcome::Applied
             } else if exists {
                 if table == "task" {
                     let current = |column: &str| -> Result<Value> {
@@ -184,21 +188,8 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
                     let (local, zone) = (current("due_local")?, current("time_zone")?);
                     derive_due_at(&mut taken, local, zone);
                 }
-                match replay(w, |w| w.update(table, id, &taken).map(|_| ())) {
-                    Ok(()) => Outcome::Applied,
-                    // It points at a row deleted meanwhile: as `delete_with_dependents` does.
-                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == FOREIGN_KEY => match without_deleted_parents(w, table, &taken)? {
-                        Some(fixed) => {
-                            replay(w, |w| w.update(table, id, &fixed).map(|_| ()))?;
-                            Outcome::Applied
-                        }
-                        None => {
-                            delete_with_dependents(w, schema, table, id)?;
-                            Outcome::Applied
-                        }
-                    },
-                    Err(other) => return Err(other),
-                }
+                update_replayed(w, schema, table, id, &taken)?;
+                Outcome::Applied
             } else {
                 // No such row: this is its first write, or a later one that arrived first (a
                 // message delayed past a server restore), or the row went with its deleted
@@ -218,44 +209,204 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
                 if table == "task" {
                     derive_due_at(&mut columns, Value::Null, Value::Null);
                 }
-                let created = change.stamp.wall_ms() as i64;
-                match replay(w, |w| w.insert_dated(table, id, created, &columns)) {
-                    Ok(()) => Outcome::Applied,
-                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == FOREIGN_KEY => {
-                        // A parent is gone: optional references are emptied, as on the replicas
-                        // that had the row when the parent went; a required one drops the row.
-                        match without_deleted_parents(w, table, &columns)? {
-                            Some(fixed) if fixed != columns => match replay(w, |w| w.insert_dated(table, id, created, &fixed)) {
-                                Ok(()) => Outcome::Applied,
-                                Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if matches!(e.extended_code, FOREIGN_KEY | NOT_NULL) => Outcome::Ignored,
-                                Err(other) => return Err(other),
-                            },
-                            _ => Outcome::Ignored,
-                        }
-                    }
-                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == NOT_NULL => Outcome::Ignored,
-                    Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if e.extended_code == UNIQUE => {
-                        // Two devices made the same unique thing offline (the same contact linked to
-                        // the same company, two tags of one name): one row is kept everywhere, the
-                        // one with the smaller id, whichever arrived first.
-                        let rivals = unique_rivals(w, table, &columns)?;
-                        if rivals.iter().all(|rival| id < *rival) {
-                            for rival in rivals {
-                                replay(w, |w| w.delete(table, rival))?;
-                            }
-                            replay(w, |w| w.insert_dated(table, id, created, &columns))?;
-                            Outcome::Applied
-                        } else {
-                            Outcome::Ignored
-                        }
-                    }
-                    Err(other) => return Err(other),
+                if follow_subject(w, table, id, &mut columns)? {
+                    insert_replayed(w, schema, table, id, change.stamp.wall_ms() as i64, &columns)?
+                } else {
+                    Outcome::Ignored
                 }
             }
         }
     };
     record(w, change)?;
+    for company in settle {
+        crate::company::settle_default_ship_to(w.tx(), &company)?;
+    }
+    if table == "merged_record"
+        && let Op::Set(patch) = &change.op
+        && let (Some(serde_json::Value::String(merged)), Some(serde_json::Value::String(from))) = (patch.get("table_name"), patch.get("from_id"))
+        && let Some(merged) = schema.table(merged)
+        && !crate::sql::exists(w.tx(), merged, Uuid::parse_str(from).map_err(|e| CoreError::Conflict(e.to_string()))?)?
+    {
+        revive_followers(w, schema, merged, from)?;
+    }
     Ok(outcome)
+}
+
+/// A forwarding row arrived for a record already gone here: another laptop deleted it while it
+/// was merged elsewhere, or it was merged on two laptops at once and this forward now counts
+/// (`merge::merged_into` takes the smallest id). Rows that pointed at it, or at a record merged
+/// into it, went with it or moved by what this laptop knew then. Each row whose changes name one
+/// of those records is derived again from the log, as if the forward had come first, so every
+/// replica ends the same whatever the order. It reads the whole log, which only this rare case
+/// pays.
+fn revive_followers(w: &mut WriteTx<'_>, schema: &SyncSchema, merged: &str, gone_id: &str) -> Result<()> {
+    // The record and every gone record forwarded to it, however indirectly.
+    let mut family: Vec<String> = vec![gone_id.to_owned()];
+    let mut i = 0;
+    while i < family.len() {
+        let from: Vec<String> = w
+            .tx()
+            .prepare_cached("SELECT from_id FROM merged_record WHERE table_name = ?1 AND into_id = ?2")?
+            .query_map([merged, &family[i]], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for from in from {
+            let live = w.tx().prepare_cached(&format!("SELECT 1 FROM {merged} WHERE id = ?1"))?.query_row([&from], |_| Ok(())).optional()?.is_some();
+            if !live && !family.contains(&from) {
+                family.push(from);
+            }
+        }
+        i += 1;
+    }
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for id in &family {
+        let mut select = w.tx().prepare_cached("SELECT DISTINCT table_name, row_id FROM change_log WHERE op = 'set' AND table_name <> 'merged_record' AND instr(patch, ?1) > 0")?;
+        for row in select.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            let row = row?;
+            if !rows.contains(&row) {
+                rows.push(row);
+            }
+        }
+    }
+    let family: Vec<Value> = family.into_iter().map(Value::Text).collect();
+    for (table, row_id) in rows {
+        let Some(table) = schema.table(&table) else { continue };
+        let id = Uuid::parse_str(&row_id).map_err(|e| CoreError::Conflict(e.to_string()))?;
+        let history = row_history(w, table, &row_id)?;
+        if history.deleted || !history.values.values().any(|(_, value)| family.contains(value)) {
+            continue;
+        }
+        let created = history.values.values().map(|(version, _)| version.stamp.wall_ms() as i64).min().unwrap_or_default();
+        let mut columns: Vec<(&'static str, Value)> = history.values.into_iter().filter_map(|(column, (_, value))| schema.column(table, &column).map(|column| (column, value))).collect();
+        let company = if table == "ship_to" { crate::merge::merged_into(w.tx(), "company", gone_id)? } else { None };
+        if let Some(company) = &company {
+            clear_default_ship_to(w, company)?;
+        }
+        if crate::sql::exists(w.tx(), table, id)? {
+            columns.retain(|(_, value)| family.contains(value));
+            if !follow_subject(w, table, id, &mut columns)? {
+                delete_with_dependents(w, schema, table, id)?;
+            } else {
+                match without_deleted_parents(w, table, &columns)? {
+                    Some(fixed) => update_replayed(w, schema, table, id, &fixed)?,
+                    None => delete_with_dependents(w, schema, table, id)?,
+                }
+            }
+        } else {
+            if table == "task" {
+                derive_due_at(&mut columns, Value::Null, Value::Null);
+            }
+            if follow_subject(w, table, id, &mut columns)? {
+                insert_replayed(w, schema, table, id, created, &columns)?;
+            }
+        }
+        if let Some(company) = &company {
+            crate::company::settle_default_ship_to(w.tx(), company)?;
+        }
+    }
+    Ok(())
+}
+
+
+/// Insert a row as the remote changes so far make it, without logging. When the write breaks a
+/// constraint because of what another device did meanwhile:
+/// - a parent is gone: optional references are emptied, as on the replicas that had the row when
+///   the parent went, and a required one drops the row (unless the parent was merged into
+///   another: the row follows, see `without_deleted_parents`);
+/// - a required column is missing (a later change arrived before the row's first): the change is
+///   only recorded, and counts when the row's first write arrives;
+/// - two devices made the same unique thing offline (the same contact linked to the same company,
+///   two tags of one name): one row is kept everywhere, the one with the smaller id, whichever
+///   arrived first.
+fn insert_replayed(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str, id: Uuid, created: i64, columns: &[(&'static str, Value)]) -> Result<Outcome> {
+    let code = match replay(w, |w| w.insert_dated(table, id, created, columns)) {
+        Ok(()) => return Ok(Outcome::Applied),
+        Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, _))) if matches!(e.extended_code, FOREIGN_KEY | NOT_NULL | UNIQUE) => e.extended_code,
+        Err(other) => return Err(other),
+    };
+    match code {
+        FOREIGN_KEY => match without_deleted_parents(w, table, columns)? {
+            Some(fixed) if fixed != columns => insert_replayed(w, schema, table, id, created, &fixed),
+            _ => Ok(Outcome::Ignored),
+        },
+        NOT_NULL => Ok(Outcome::Ignored),
+        _ => {
+            let rivals = unique_rivals(w, table, id, columns)?;
+            if !rivals.is_empty() && rivals.iter().all(|rival| id < *rival) {
+                for rival in rivals {
+                    delete_with_dependents(w, schema, table, rival)?;
+                }
+                insert_replayed(w, schema, table, id, created, columns)
+            } else if rivals.is_empty() {
+                Err(CoreError::Conflict(format!("{table} {id} breaks a unique rule that sync cannot settle")))
+            } else {
+                Ok(Outcome::Ignored)
+            }
+        }
+    }
+}
+
+/// Update a row as a remote change says, without logging. When the write breaks a constraint
+/// because of what another device did meanwhile, the result is the one every replica reaches,
+/// whatever order the changes came in:
+/// - it points at a row deleted meanwhile: as `delete_with_dependents` does;
+/// - it makes the row hold the same unique value as another (two laptops moved the same contact
+///   onto one company, or renamed two tags alike): as for two such inserts, the row with the
+///   smaller id stays and the other goes, with its dependents.
+fn update_replayed(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str, id: Uuid, columns: &[(&'static str, Value)]) -> Result<()> {
+    let error = match replay(w, |w| w.update(table, id, columns).map(drop)) {
+        Err(CoreError::Storage(rusqlite::Error::SqliteFailure(e, message))) if matches!(e.extended_code, FOREIGN_KEY | UNIQUE) => (e, message),
+        other => return other,
+    };
+    if error.0.extended_code == FOREIGN_KEY {
+        return match without_deleted_parents(w, table, columns)? {
+            Some(fixed) if fixed != columns => update_replayed(w, schema, table, id, &fixed),
+            Some(_) => Err(rusqlite::Error::SqliteFailure(error.0, error.1).into()),
+            None => delete_with_dependents(w, schema, table, id),
+        };
+    }
+    let rivals = unique_rivals(w, table, id, columns)?;
+    if rivals.is_empty() {
+        // A partial index: nothing this rule settles (the default ship-to is settled apart).
+        return Err(rusqlite::Error::SqliteFailure(error.0, error.1).into());
+    }
+    if rivals.iter().all(|rival| id < *rival) {
+        for rival in rivals {
+            delete_with_dependents(w, schema, table, rival)?;
+        }
+        update_replayed(w, schema, table, id, columns)
+    } else {
+        delete_with_dependents(w, schema, table, id)
+    }
+}
+
+/// Before a remote change to ship-to `id`: clear the default address of the companies it belongs
+/// to before and after (so the write cannot clash with another default), and return them to be
+/// settled from the log once the change is recorded (`company::settle_default_ship_to`).
+fn unsettle_default_ship_to(w: &WriteTx<'_>, id: Uuid, op: &Op) -> Result<Vec<String>> {
+    let mut companies: Vec<String> = w.tx().prepare_cached("SELECT company_id FROM ship_to WHERE id = ?1")?.query_row([id.to_string()], |r| r.get(0)).optional()?.into_iter().collect();
+    if let Op::Set(patch) = op
+        && let Some(serde_json::Value::String(company)) = patch.get("company_id")
+        && !companies.contains(company)
+    {
+        companies.push(company.clone());
+    }
+    // A new address for a company merged away goes to the kept one (`without_deleted_parents`).
+    for company in companies.clone() {
+        if let Some(kept) = crate::merge::merged_into(w.tx(), "company", &company)?
+            && !companies.contains(&kept)
+        {
+            companies.push(kept);
+        }
+    }
+    for company in &companies {
+        clear_default_ship_to(w, company)?;
+    }
+    Ok(companies)
+}
+
+fn clear_default_ship_to(w: &WriteTx<'_>, company: &str) -> Result<()> {
+    w.tx().prepare_cached("UPDATE ship_to SET is_default = 0 WHERE company_id = ?1 AND is_default = 1")?.execute([company])?;
+    Ok(())
 }
 
 /// Delete a row another device deleted, and deal with the rows here that still reference it
@@ -265,6 +416,9 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
 /// stop this laptop from ever syncing again. Every replica that has such a row does the same, and
 /// later changes to it find their parent gone and are only recorded.
 fn delete_with_dependents(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str, id: Uuid) -> Result<()> {
+    if let Some(kept) = crate::merge::merged_into(w.tx(), table, &id.to_string())? {
+        follow_merge(w, schema, table, id, &kept)?;
+    }
     for child in SYNCED_TABLES {
         let Some(child) = schema.table(child) else { continue };
         let keys: Vec<String> = w
@@ -293,9 +447,86 @@ fn delete_with_dependents(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'sta
     replay(w, |w| w.delete(table, id))
 }
 
-/// `columns` with every reference to a missing row emptied, or `None` when a required reference
-/// (NOT NULL) points to a missing row. References that cascade are left alone: their row goes
-/// with the parent.
+/// The delete of a row merged into `kept` arrived (the merge moved what it knew of): every row
+/// here that still points at it, made offline on this laptop or received meanwhile, moves to
+/// `kept`, as the merge would have moved it, unlogged (every replica does the same, and a row that
+/// arrives later pointing at the merged-away one is moved on arrival).
+fn follow_merge(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str, id: Uuid, kept: &str) -> Result<()> {
+    let to = Value::Text(kept.to_owned());
+    for child in SYNCED_TABLES {
+        let Some(child) = schema.table(child) else { continue };
+        let keys: Vec<String> = w.tx().prepare_cached("SELECT \"from\" FROM pragma_foreign_key_list(?1) WHERE \"table\" = ?2")?.query_map([child, table], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        for key in keys {
+            let Some(key) = schema.column(child, &key) else { continue };
+            // The moved addresses and the kept company's own: one default, settled from the log.
+            let settle = if child == "ship_to" { vec![id.to_string(), kept.to_owned()] } else { Vec::new() };
+            for company in &settle {
+                clear_default_ship_to(w, company)?;
+            }
+            for dependent in ids_where(w, &format!("SELECT id FROM {child} WHERE {key} = ?1"), &[Value::Text(id.to_string())])? {
+                // The row may have gone as a unique rival of an earlier one.
+                if crate::sql::exists(w.tx(), child, dependent)? {
+                    update_replayed(w, schema, child, dependent, &[(key, to.clone())])?;
+                }
+            }
+            for company in settle {
+                crate::company::settle_default_ship_to(w.tx(), &company)?;
+            }
+        }
+    }
+    for child in crate::merge::SUBJECT_TABLES {
+        let Some(child) = schema.table(child) else { continue };
+        let subject_id = schema.column(child, "subject_id").ok_or_else(|| CoreError::Conflict(format!("{child}.subject_id does not sync")))?;
+        for dependent in ids_where(w, &format!("SELECT id FROM {child} WHERE subject_table = ?1 AND subject_id = ?2"), &[Value::Text(table.into()), Value::Text(id.to_string())])? {
+            update_replayed(w, schema, child, dependent, &[(subject_id, to.clone())])?;
+        }
+    }
+    Ok(())
+}
+
+/// A note or a task written about a record that is gone here. Merged away elsewhere: it is about
+/// the kept record (as `follow_merge` moves those already here). Else, as `WriteTx::delete`
+/// treats those already here: a note is dropped (`false`), a task loses the link.
+fn follow_subject(w: &WriteTx<'_>, table: &str, id: Uuid, columns: &mut Vec<(&'static str, Value)>) -> Result<bool> {
+    if !crate::merge::SUBJECT_TABLES.contains(&table) {
+        return Ok(true);
+    }
+    let written = |columns: &[(&'static str, Value)], name: &str| columns.iter().position(|(column, _)| *column == name);
+    let Some(at) = written(columns, "subject_id") else { return Ok(true) };
+    let Value::Text(subject) = &columns[at].1 else { return Ok(true) };
+    let subject_table: Option<String> = match written(columns, "subject_table").map(|i| &columns[i].1) {
+        Some(Value::Text(subject_table)) => Some(subject_table.clone()),
+        Some(_) => None,
+        None => w.tx().prepare_cached(&format!("SELECT subject_table FROM {table} WHERE id = ?1"))?.query_row([id.to_string()], |r| r.get(0)).optional()?.flatten(),
+    };
+    let Some(subject_table) = subject_table.filter(|t| matches!(t.as_str(), "company" | "contact" | "lead")) else { return Ok(true) };
+    let present = w.tx().prepare_cached(&format!("SELECT 1 FROM {subject_table} WHERE id = ?1"))?.query_row([subject], |_| Ok(())).optional()?.is_some();
+    if present {
+        return Ok(true);
+    }
+    if let Some(kept) = crate::merge::merged_into(w.tx(), &subject_table, subject)? {
+        columns[at].1 = Value::Text(kept);
+        return Ok(true);
+    }
+    if table == "note" {
+        return Ok(false);
+    }
+    columns[at].1 = Value::Null;
+    match written(columns, "subject_table") {
+        Some(i) => columns[i].1 = Value::Null,
+        None => columns.push(("subject_table", Value::Null)),
+    }
+    Ok(true)
+}
+
+fn ids_where(w: &WriteTx<'_>, sql: &str, params: &[Value]) -> Result<Vec<Uuid>> {
+    let ids: Vec<String> = w.tx().prepare(sql)?.query_map(rusqlite::params_from_iter(params), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    ids.iter().map(|id| Uuid::parse_str(id).map_err(|e| CoreError::Conflict(e.to_string()))).collect()
+}
+
+/// `columns` with every reference to a missing row moved to the record it was merged into (see
+/// `merge::merged_into`) or else emptied, or `None` when a required reference (NOT NULL, or one
+/// that cascades: the row would have gone with its parent) points to a missing row.
 fn without_deleted_parents(w: &WriteTx<'_>, table: &str, columns: &[(&'static str, Value)]) -> Result<Option<Vec<(&'static str, Value)>>> {
     let keys: Vec<(String, String, bool)> = w
         .tx()
@@ -311,6 +542,10 @@ fn without_deleted_parents(w: &WriteTx<'_>, table: &str, columns: &[(&'static st
         let Value::Text(parent_id) = value else { continue };
         let present = w.tx().prepare_cached(&format!("SELECT 1 FROM {parent} WHERE id = ?1"))?.query_row([&*parent_id], |_| Ok(())).optional()?.is_some();
         if present {
+            continue;
+        }
+        if let Some(kept) = crate::merge::merged_into(w.tx(), &parent, parent_id)? {
+            *value = Value::Text(kept);
             continue;
         }
         if required {
@@ -337,9 +572,9 @@ fn derive_due_at(columns: &mut Vec<(&'static str, Value)>, local: Value, zone: V
     }
 }
 
-/// Rows of `table` that hold the same values as `columns` in one of its unique indexes (except
-/// partial ones and those on expressions).
-fn unique_rivals(w: &WriteTx<'_>, table: &str, columns: &[(&'static str, Value)]) -> Result<Vec<Uuid>> {
+/// Rows of `table` other than `id` that hold the same values as row `id` with `columns` written,
+/// in one of its unique indexes (except partial ones and those on expressions).
+fn unique_rivals(w: &WriteTx<'_>, table: &str, id: Uuid, columns: &[(&'static str, Value)]) -> Result<Vec<Uuid>> {
     let indexes: Vec<String> = w
         .tx()
         .prepare_cached("SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1 AND origin <> 'pk' AND partial = 0")?
@@ -348,14 +583,23 @@ fn unique_rivals(w: &WriteTx<'_>, table: &str, columns: &[(&'static str, Value)]
     let mut rivals = Vec::new();
     for index in indexes {
         let keys: Vec<Option<String>> = w.tx().prepare_cached("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?.query_map([&index], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        let values: Option<Vec<(String, Value)>> = keys
-            .into_iter()
-            .map(|key| key.and_then(|key| columns.iter().find(|(c, v)| *c == key && *v != Value::Null).map(|(c, v)| ((*c).to_owned(), v.clone()))))
-            .collect();
-        let Some(values) = values else { continue };
-        let condition = values.iter().enumerate().map(|(i, (c, _))| format!("{c} = ?{}", i + 1)).collect::<Vec<_>>().join(" AND ");
-        let mut select = w.tx().prepare(&format!("SELECT id FROM {table} WHERE {condition}"))?;
-        let ids = select.query_map(rusqlite::params_from_iter(values.into_iter().map(|(_, v)| v)), |r| r.get::<_, String>(0))?;
+        // Keys on expressions (no name) are not compared; a null never clashes.
+        let Some(keys) = keys.into_iter().collect::<Option<Vec<String>>>() else { continue };
+        let mut values: Vec<(String, Value)> = Vec::new();
+        for key in keys {
+            // A column the write leaves alone keeps the row's value (an update).
+            let value = match columns.iter().find(|(c, _)| *c == key) {
+                Some((_, value)) => value.clone(),
+                None => w.tx().prepare(&format!("SELECT {key} FROM {table} WHERE id = ?1"))?.query_row([id.to_string()], |r| r.get(0)).optional()?.unwrap_or(Value::Null),
+            };
+            values.push((key, value));
+        }
+        if values.iter().any(|(_, value)| *value == Value::Null) {
+            continue;
+        }
+        let condition = values.iter().enumerate().map(|(i, (c, _))| format!("{c} = ?{}", i + 2)).collect::<Vec<_>>().join(" AND ");
+        let mut select = w.tx().prepare(&format!("SELECT id FROM {table} WHERE id <> ?1 AND {condition}"))?;
+        let ids = select.query_map(rusqlite::params_from_iter(std::iter::once(Value::Text(id.to_string())).chain(values.into_iter().map(|(_, v)| v))), |r| r.get::<_, String>(0))?;
         for found in ids {
             let found = Uuid::parse_str(&found?).map_err(|e| CoreError::Conflict(e.to_string()))?;
             if !rivals.contains(&found) {

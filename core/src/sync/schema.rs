@@ -35,6 +35,7 @@ pub const SYNCED_TABLES: &[&str] = &[
     "sales_order",
     "order_line",
     "task",
+    "merged_record",
 ];
 
 /// Columns never carried by a change: the key, each replica's own times, and derived data.

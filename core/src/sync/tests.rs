@@ -292,24 +292,79 @@ fn a_tasks_moment_follows_its_merged_wall_time_and_zone() {
     }
 }
 
-/// A company merged away on one laptop while another laptop made a lead for it (the lead's
-/// company is required and does not cascade): both laptops still sync, and end with the same
-/// data (the lead goes with its company, as a delete wins).
+/// A company merged away on one laptop while another laptop, offline, made a lead, a note, a
+/// contact and an address for it (the lead's company is required and does not cascade; the
+/// others cascade or have no key): nothing is lost, everything follows the merge to the kept
+/// company on both laptops, whichever order they sync in, and a plain delete still wins.
 #[test]
-fn a_delete_of_a_row_others_still_reference_never_stops_sync() {
-    let (mut a, mut b, mut server, removed) = pair();
-    let kept = a.store.company_create(CompanyInput { name: "Acme Holdings".into(), ..CompanyInput::default() }).unwrap().id;
-    exchange(&mut a, &mut b, &mut server);
-    let program = Uuid::parse_str("00000000-0000-7000-8000-000000000401").unwrap();
-    let lead = b.store.lead_create(crm_model::LeadCreate { company_id: removed, program_id: program }).unwrap().id;
-    a.store.company_merge(kept, removed).unwrap();
-    exchange(&mut a, &mut b, &mut server);
-    exchange(&mut a, &mut b, &mut server);
-    for laptop in [&a, &b] {
-        assert!(laptop.store.company_get(removed).is_err(), "merged away everywhere");
-        assert!(laptop.store.lead_get(lead).is_err(), "the lead went with its company");
+fn records_made_offline_for_a_company_merged_away_elsewhere_follow_it_to_the_kept_one() {
+    for a_first in [true, false] {
+        let (mut a, mut b, mut server, removed) = pair();
+        let kept = a.store.company_create(CompanyInput { name: "Acme Holdings".into(), ..CompanyInput::default() }).unwrap().id;
+        let dock = |company_id: Uuid, label: &str| crm_model::ShipToInput { company_id, label: label.into(), is_default: true, ..Default::default() };
+        a.store.ship_to_save(None, dock(kept, "Main")).unwrap();
+        exchange(&mut a, &mut b, &mut server);
+        let program = Uuid::parse_str("00000000-0000-7000-8000-000000000401").unwrap();
+        let lead = b.store.lead_create(crm_model::LeadCreate { company_id: removed, program_id: program }).unwrap().id;
+        let note = b.store.note_create(crm_model::NoteInput { subject: crm_model::NoteSubject::Company(removed), body: "Wants a quote".into(), note_type_id: None, author_id: None }).unwrap().id;
+        let ada = b.store.contact_create(crm_model::ContactInput { first_name: "Ada".into(), company_ids: vec![removed], ..Default::default() }).unwrap().id;
+        let north = b.store.ship_to_save(None, dock(removed, "North")).unwrap().id;
+        a.store.company_merge(kept, removed).unwrap();
+        if a_first {
+            exchange(&mut a, &mut b, &mut server);
+        } else {
+            exchange(&mut b, &mut a, &mut server);
+        }
+        exchange(&mut a, &mut b, &mut server);
+        for laptop in [&a, &b] {
+            assert!(laptop.store.company_get(removed).is_err(), "merged away everywhere");
+            assert_eq!(laptop.store.lead_get(lead).unwrap().company_id, kept, "the lead follows the merge");
+            assert_eq!(laptop.store.notes_of(crm_model::NoteSubject::Company(kept)).unwrap().iter().map(|n| n.id).collect::<Vec<_>>(), [note]);
+            assert_eq!(laptop.store.contact_get(ada).unwrap().companies.iter().map(|c| c.id).collect::<Vec<_>>(), [kept]);
+            let company = laptop.store.company_get(kept).unwrap();
+            assert_eq!(company.ship_tos.len(), 2);
+            assert_eq!(company.ship_tos.iter().filter(|s| s.fields.is_default).map(|s| s.id).collect::<Vec<_>>(), [north], "one default, the later choice");
+            assert!(company.newest_note_at.is_some(), "the note's date moved with it");
+        }
+        assert_eq!(snapshot(&a.store), snapshot(&b.store));
     }
-    assert_eq!(snapshot(&a.store), snapshot(&b.store));
+}
+
+/// Two laptops merge the same company into two different ones at the same time, and a third
+/// made a lead and a note for it offline. Whatever order the forwards and deletes arrive in, the
+/// lead and the note end on one company, the same on every laptop.
+#[test]
+fn a_record_merged_twice_at_once_sends_what_followed_it_to_one_place() {
+    for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+        let (a, b, mut server, removed) = pair();
+        let mut laptops = [a, b, laptop(1_800_000_030_000)];
+        laptops[2].store.set_number_series("C").unwrap();
+        let into_a = laptops[0].store.company_create(CompanyInput { name: "Acme East".into(), ..CompanyInput::default() }).unwrap().id;
+        let into_b = laptops[0].store.company_create(CompanyInput { name: "Acme West".into(), ..CompanyInput::default() }).unwrap().id;
+        server.push(&mut laptops[0]);
+        for laptop in laptops.iter_mut() {
+            server.pull(laptop, 10, false);
+        }
+        let program = Uuid::parse_str("00000000-0000-7000-8000-000000000401").unwrap();
+        let lead = laptops[2].store.lead_create(crm_model::LeadCreate { company_id: removed, program_id: program }).unwrap().id;
+        laptops[2].store.note_create(NoteInput { subject: NoteSubject::Company(removed), body: "Quote sent".into(), note_type_id: None, author_id: None }).unwrap();
+        laptops[0].store.company_merge(into_a, removed).unwrap();
+        laptops[1].store.company_merge(into_b, removed).unwrap();
+        for _ in 0..2 {
+            for i in order {
+                server.push(&mut laptops[i]);
+                server.pull(&mut laptops[i], 3, false);
+            }
+        }
+        let kept = laptops[0].store.lead_get(lead).unwrap().company_id;
+        assert!(kept == into_a || kept == into_b);
+        for laptop in &laptops {
+            assert_eq!(laptop.store.lead_get(lead).unwrap().company_id, kept, "order {order:?}");
+            assert_eq!(laptop.store.notes_of(NoteSubject::Company(kept)).unwrap().len(), 1, "order {order:?}");
+        }
+        assert_eq!(snapshot(&laptops[0].store), snapshot(&laptops[1].store));
+        assert_eq!(snapshot(&laptops[0].store), snapshot(&laptops[2].store));
+    }
 }
 
 #[test]
