@@ -235,6 +235,9 @@ fn list_search_matches_word_prefixes_of_name_number_email_and_phone_ranked() {
     store.company_update(depot, input).unwrap();
     assert_eq!(names(&store, ListQuery { search: "tool".into(), ..ListQuery::default() }), ["Acme Tools"]);
     assert_eq!(names(&store, ListQuery { search: "hammer".into(), ..ListQuery::default() }), ["Hammer Depot"]);
+    let tokens = |sql: &str| -> i64 { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let listed = tokens("SELECT sum(json_array_length(tokens)) FROM search_row");
+    assert_eq!(tokens("SELECT count(*) FROM search_token"), listed, "each record lists exactly its tokens, none left behind");
     // A sort turns relevance order into column order over the same matches.
     let sorted = ListQuery { search: "ac".into(), sort: Some("name".into()), dir: SortDir::Desc, ..ListQuery::default() };
     assert_eq!(names(&store, sorted), ["Acme_Underscore", "Acme Tools"]);
