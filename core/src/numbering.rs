@@ -32,6 +32,16 @@ impl NumberKind {
         }
     }
 
+    /// The table and column that hold numbers of this kind.
+    fn column(self) -> (&'static str, &'static str) {
+        match self {
+            NumberKind::Customer => ("company", "customer_number"),
+            NumberKind::Lead => ("lead", "lead_number"),
+            NumberKind::Estimate => ("estimate", "estimate_number"),
+            NumberKind::Order => ("sales_order", "order_number"),
+        }
+    }
+
     fn first(self) -> i64 {
         match self {
             NumberKind::Customer => 1001,
@@ -48,6 +58,21 @@ pub const DEFAULT_SERIES: &str = "A";
 /// server also applies when it hands series out.
 pub use crm_sync::protocol::is_valid_series;
 
+/// Whether `column` of a synced table holds human-readable numbers (customer numbers, lead IDs,
+/// estimate and order numbers): a sync clash on one renames, never deletes (see
+/// [`clash_suffixed`]).
+pub(crate) fn is_number_column(column: &str) -> bool {
+    column.ends_with("_number")
+}
+
+/// The number a record keeps when another record took the same number on another device (a
+/// series handed out twice): the record with the smaller id keeps the number, the other gets it
+/// with the end of its own id appended ("C1001-3f9a2b"). Every replica computes the same.
+pub(crate) fn clash_suffixed(number: &str, id: uuid::Uuid) -> String {
+    let id = id.simple().to_string();
+    format!("{number}-{}", &id[id.len() - 6..])
+}
+
 /// Take the next number of `kind` inside the open write transaction. If the transaction rolls back,
 /// the number is given back too, so numbers have no gaps from failed writes.
 pub(crate) fn allocate(tx: &Transaction<'_>, series: &str, kind: NumberKind) -> Result<String> {
@@ -55,14 +80,20 @@ pub(crate) fn allocate(tx: &Transaction<'_>, series: &str, kind: NumberKind) -> 
         .prepare_cached("SELECT next FROM number_counter WHERE kind = ?1")?
         .query_row([kind.key()], |r| r.get(0))
         .optional()?;
-    let n = next.unwrap_or(kind.first());
+    let mut n = next.unwrap_or(kind.first());
+    if !is_valid_series(series) {
+        return Err(CoreError::Conflict(format!("the number series {series:?} of this device is not valid")));
+    }
+    // A number another device already used in this series (possible only if the series was
+    // handed out twice, e.g. by a server restored from a backup) is skipped, not reused.
+    let (table, column) = kind.column();
+    while tx.prepare_cached(&format!("SELECT 1 FROM {table} WHERE {column} = ?1"))?.query_row([format!("{series}{n}")], |_| Ok(())).optional()?.is_some() {
+        n += 1;
+    }
     tx.prepare_cached(
         "INSERT INTO number_counter (kind, next) VALUES (?1, ?2)
          ON CONFLICT (kind) DO UPDATE SET next = excluded.next",
     )?
     .execute(params![kind.key(), n + 1])?;
-    if !is_valid_series(series) {
-        return Err(CoreError::Conflict(format!("the number series {series:?} of this device is not valid")));
-    }
     Ok(format!("{series}{n}"))
 }

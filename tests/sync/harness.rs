@@ -449,6 +449,30 @@ pub fn as_a_laptop_shows(model: &crm_sync::Replica, laptop_db: &Path) -> Data {
                 changed = true;
             }
         }
+        // Two records with one human-readable number: the smaller id keeps it, the other gets it
+        // suffixed with the end of its id (core/src/numbering.rs, `clash_suffixed`).
+        for (table, indexes) in &unique {
+            for columns in indexes {
+                let [column] = columns.as_slice() else { continue };
+                if !column.ends_with("_number") {
+                    continue;
+                }
+                let mut holders: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for ((t, id), values) in data.iter() {
+                    if t == table && let Some(Value::String(number)) = values.get(column) {
+                        holders.entry(number.clone()).or_default().push(id.clone());
+                    }
+                }
+                for (number, ids) in holders.into_iter().filter(|(_, ids)| ids.len() > 1) {
+                    for id in ids.iter().filter(|id| **id != *ids.iter().min().unwrap()) {
+                        let simple = uuid::Uuid::parse_str(id).unwrap().simple().to_string();
+                        let renamed = format!("{number}-{}", &simple[simple.len() - 6..]);
+                        data.get_mut(&(table.clone(), id.clone())).unwrap().insert(column.clone(), Value::from(renamed));
+                        changed = true;
+                    }
+                }
+            }
+        }
         // Rows that clash on a unique index: the one with the smallest id stays (core/src/sync/apply.rs).
         for (table, indexes) in &unique {
             let mut holders: BTreeMap<(usize, String), String> = BTreeMap::new();

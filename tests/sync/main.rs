@@ -264,29 +264,46 @@ fn a_server_restored_from_an_old_backup_gets_everything_back_from_the_laptops() 
     std::fs::create_dir(&backup).unwrap();
     copy_sqlite(dir.path(), &backup);
     server.restart();
-    // A day of work, acknowledged by the server, then the server's disk dies.
+    // A day of work, acknowledged by the server, then the server's disk dies. A laptop that
+    // joined that day got series C, which the restored server no longer knows it gave out.
     let late_a = company(&mut a, "Late A", "Berlin");
     let late_b = company(&mut b, "Late B", "Lyon");
+    let mut d = Laptop::new(dir.path(), "d", 4, 0);
+    d.login(&server, "maria@example.com");
+    assert_eq!(d.store.number_series(), "C");
+    let from_d = company(&mut d, "From D", "Rome");
     synced(&mut a);
     synced(&mut b);
+    synced(&mut d);
     server.kill();
     copy_sqlite(&backup, dir.path());
     let before = server.admin(&["new-identity"]);
     assert!(!before.trim().is_empty());
     server.restart();
-    // A laptop that never synced before, and the two old ones, in an unlucky order.
+    // A laptop that never synced before, and the old ones, in an unlucky order: the new one is
+    // given series C again and numbers a customer C1001, as d did.
     let mut c = Laptop::new(dir.path(), "c", 3, 0);
     c.login(&server, "maria@example.com");
+    assert_eq!(c.store.number_series(), "C");
+    let from_c = company(&mut c, "From C", "Osaka");
     synced(&mut c);
     synced(&mut a);
     synced(&mut b);
+    assert!(d.sync().is_err(), "the restored server does not know d's login");
+    d.login(&server, "maria@example.com");
+    synced(&mut d);
     synced(&mut c);
     synced(&mut a);
     synced(&mut b);
-    for id in [early, late_a, late_b] {
+    synced(&mut d);
+    for id in [early, late_a, late_b, from_c, from_d] {
         c.store.company_get(id).unwrap();
     }
-    let laptops = [a, b, c];
+    // Both customers numbered C1001 stay; one of them is renumbered, the same on every laptop.
+    let numbers: BTreeSet<String> = [from_c, from_d].iter().map(|id| a.store.company_get(*id).unwrap().customer_number).collect();
+    assert_eq!(numbers.len(), 2, "{numbers:?}");
+    assert!(numbers.contains("C1001"), "{numbers:?}");
+    let laptops = [a, b, c, d];
     assert_converged("restore", &server, &laptops);
     assert_nothing_lost("restore", &server, &laptops);
 }

@@ -306,7 +306,6 @@ fn revive_followers(w: &mut WriteTx<'_>, schema: &SyncSchema, merged: &str, gone
     Ok(())
 }
 
-
 /// Insert a row as the remote changes so far make it, without logging. When the write breaks a
 /// constraint because of what another device did meanwhile:
 /// - a parent is gone: optional references are emptied, as on the replicas that had the row when
@@ -330,6 +329,9 @@ fn insert_replayed(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str
         },
         NOT_NULL => Ok(Outcome::Ignored),
         _ => {
+            if let Some(fixed) = settle_numbers(w, table, id, columns)? {
+                return insert_replayed(w, schema, table, id, created, &fixed);
+            }
             let rivals = unique_rivals(w, table, id, columns)?;
             if !rivals.is_empty() && rivals.iter().all(|rival| id < *rival) {
                 for rival in rivals {
@@ -363,6 +365,9 @@ fn update_replayed(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str
             Some(_) => Err(rusqlite::Error::SqliteFailure(error.0, error.1).into()),
             None => delete_with_dependents(w, schema, table, id),
         };
+    }
+    if let Some(fixed) = settle_numbers(w, table, id, columns)? {
+        return update_replayed(w, schema, table, id, &fixed);
     }
     let rivals = unique_rivals(w, table, id, columns)?;
     if rivals.is_empty() {
@@ -570,6 +575,35 @@ fn derive_due_at(columns: &mut Vec<(&'static str, Value)>, local: Value, zone: V
     {
         columns.push(("due_at", Value::Integer(due_at)));
     }
+}
+
+/// Two records with one human-readable number (a series handed out twice, as by a server
+/// restored from a backup): both stay, the one with the smaller id keeps the number and the other
+/// is stored with it suffixed (`numbering::clash_suffixed`), unlogged, on every replica. Returns
+/// the columns to write, or `None` when no number of `columns` clashes.
+fn settle_numbers(w: &mut WriteTx<'_>, table: &'static str, id: Uuid, columns: &[(&'static str, Value)]) -> Result<Option<Vec<(&'static str, Value)>>> {
+    let mut fixed = columns.to_vec();
+    let mut clashed = false;
+    for (column, value) in fixed.iter_mut() {
+        let Value::Text(number) = value.clone() else { continue };
+        if !crate::numbering::is_number_column(column) {
+            continue;
+        }
+        let holders = ids_where(w, &format!("SELECT id FROM {table} WHERE {column} = ?1 AND id <> ?2"), &[Value::Text(number.clone()), Value::Text(id.to_string())])?;
+        if holders.is_empty() {
+            continue;
+        }
+        clashed = true;
+        if holders.iter().all(|holder| id < *holder) {
+            for holder in holders {
+                let renamed = [(*column, Value::Text(crate::numbering::clash_suffixed(&number, holder)))];
+                replay(w, |w| w.update(table, holder, &renamed).map(drop))?;
+            }
+        } else {
+            *value = Value::Text(crate::numbering::clash_suffixed(&number, id));
+        }
+    }
+    Ok(clashed.then_some(fixed))
 }
 
 /// Rows of `table` other than `id` that hold the same values as row `id` with `columns` written,

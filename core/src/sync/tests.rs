@@ -367,6 +367,38 @@ fn a_record_merged_twice_at_once_sends_what_followed_it_to_one_place() {
     }
 }
 
+/// Two laptops numbering in the same series (handed out twice, as a server restored from a
+/// backup can): no customer is lost to the clash. The one with the smaller id keeps the number,
+/// the other is renumbered with the end of its id, the same everywhere, and the next number
+/// either laptop gives skips the ones already taken.
+#[test]
+fn a_number_given_twice_renumbers_one_customer_and_deletes_none() {
+    for a_first in [true, false] {
+        let (mut a, mut b, mut server, _) = pair();
+        b.store.set_number_series("A").unwrap();
+        let mine = a.store.company_create(CompanyInput { name: "Mine".into(), ..CompanyInput::default() }).unwrap();
+        let theirs = b.store.company_create(CompanyInput { name: "Theirs".into(), ..CompanyInput::default() }).unwrap();
+        let later = b.store.company_create(CompanyInput { name: "Later".into(), ..CompanyInput::default() }).unwrap();
+        assert_eq!((mine.customer_number.as_str(), theirs.customer_number.as_str(), later.customer_number.as_str()), ("A1002", "A1002", "A1003"));
+        if a_first {
+            exchange(&mut a, &mut b, &mut server);
+        } else {
+            exchange(&mut b, &mut a, &mut server);
+        }
+        exchange(&mut a, &mut b, &mut server);
+        let (keeps, renumbered) = if mine.id < theirs.id { (mine.id, theirs.id) } else { (theirs.id, mine.id) };
+        for laptop in [&a, &b] {
+            assert_eq!(laptop.store.company_get(keeps).unwrap().customer_number, "A1002");
+            assert_eq!(laptop.store.company_get(renumbered).unwrap().customer_number, crate::numbering::clash_suffixed("A1002", renumbered));
+            let search = crm_model::ListQuery { search: crate::numbering::clash_suffixed("A1002", renumbered), ..Default::default() };
+            assert_eq!(laptop.store.company_list(&search).unwrap().rows.iter().map(|r| r.id).collect::<Vec<_>>(), [renumbered], "search finds the new number");
+        }
+        assert_eq!(snapshot(&a.store), snapshot(&b.store));
+        let next = a.store.company_create(CompanyInput { name: "Next".into(), ..CompanyInput::default() }).unwrap();
+        assert_eq!(next.customer_number, "A1004", "A1003 is b's");
+    }
+}
+
 #[test]
 fn a_bulk_pull_drops_only_list_indexes_and_makes_them_again() {
     let mut store = store();
