@@ -174,6 +174,9 @@ pub struct Faults {
     /// Per mille of pulled pages that the laptop dies applying (a change it cannot write is
     /// added at the end of the page, so the page's transaction fails after applying the rest).
     pub die_mid_apply: u32,
+    /// Every request claims this schema version instead of the app's, as an app of another
+    /// release would.
+    pub schema_version: Option<u32>,
 }
 
 /// A push held back by the network: base URL, path, token and body.
@@ -200,6 +203,16 @@ impl FaultyTransport {
 impl Transport for FaultyTransport {
     fn post(&self, base: &str, path: &str, token: Option<&str>, body: Vec<u8>) -> Result<Vec<u8>, TransportError> {
         let faults = *self.faults.lock().unwrap();
+        let body = match faults.schema_version {
+            Some(version) => {
+                let mut request: Value = serde_json::from_slice(&body).unwrap();
+                if let Some(claimed) = request.get_mut("schema_version") {
+                    *claimed = Value::from(version);
+                }
+                serde_json::to_vec(&request).unwrap()
+            }
+            None => body,
+        };
         let lost = || Err(TransportError::Unreachable { url: base.to_owned(), detail: "simulated network loss".into() });
         // A push held back earlier arrives now, after newer ones.
         if path == paths::PUSH && self.roll(300) {

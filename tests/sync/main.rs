@@ -3,8 +3,8 @@
 //! sync client over HTTP.
 //!
 //! - Scenarios: edits of different fields and of the same field, delete against edit, number
-//!   series, two laptops choosing different default ship-to addresses offline, a server restored
-//!   from a backup, a server killed with SIGKILL, a laptop process
+//!   series, two laptops choosing different default ship-to addresses offline, an app of another
+//!   schema version refused with its changes kept, a server restored from a backup, a server killed with SIGKILL, a laptop process
 //!   killed with SIGKILL in the middle of applying a page.
 //! - A deterministic randomized simulation: 3 to 6 laptops with clocks up to 24 h apart, offline
 //!   periods, concurrent edits and deletes, lost, repeated and reordered messages, laptops that
@@ -215,6 +215,33 @@ fn two_laptops_choosing_different_default_addresses_offline_end_with_the_later_c
         assert_eq!(default_of(&c), vec![north]);
         assert!(!default_of(&c).contains(&main));
         assert_converged("defaults", &server, &[a, b, c]);
+    });
+}
+
+/// An app of another release (another schema version) is refused by the real server before
+/// anything is applied: the laptop says what to update, keeps every waiting change, and sends
+/// them once the versions match.
+#[test]
+fn a_schema_mismatch_is_refused_before_anything_moves_and_the_changes_wait() {
+    for_each_backend("schema", |backend, dir| {
+        let (server, mut a, mut b) = two_laptops(backend, dir);
+        let id = company(&mut a, "Acme", "Austin");
+        let pending = a.store.sync_status().unwrap().pending;
+        assert!(pending > 0);
+        for (version, advice) in [(crm_sync::schema::SCHEMA_VERSION - 1, "update the app"), (crm_sync::schema::SCHEMA_VERSION + 1, "the server needs an update")] {
+            a.transport.faults.lock().unwrap().schema_version = Some(version);
+            let error = a.sync().unwrap_err();
+            assert!(error.contains(advice) && error.contains("your changes wait on this computer"), "{error}");
+            let status = a.store.sync_status().unwrap();
+            assert_eq!(status.pending, pending, "nothing was sent");
+            assert!(status.last_error.is_some_and(|e| e.contains(advice)), "the status shows it");
+        }
+        assert!(server.log().is_empty(), "the server took nothing");
+        a.transport.faults.lock().unwrap().schema_version = None;
+        synced(&mut a);
+        synced(&mut b);
+        assert_eq!(b.store.company_get(id).unwrap().fields.name, "Acme");
+        assert_converged("schema", &server, &[a, b]);
     });
 }
 
@@ -518,7 +545,7 @@ fn edit(rng: &mut Rng, laptop: &mut Laptop) {
 
 fn random_faults(rng: &mut Rng) -> Faults {
     let mut per_mille = |max: usize| rng.below(max + 1) as u32;
-    Faults { drop_request: per_mille(150), drop_answer: per_mille(150), duplicate: per_mille(150), delay_push: per_mille(150), die_mid_apply: per_mille(100) }
+    Faults { drop_request: per_mille(150), drop_answer: per_mille(150), duplicate: per_mille(150), delay_push: per_mille(150), die_mid_apply: per_mille(100), schema_version: None }
 }
 
 fn run_seed(seed: u64, backend: &Backend, dir: &std::path::Path, allow_restore: bool) {
