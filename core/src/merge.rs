@@ -53,7 +53,7 @@ pub(crate) fn merged_into(conn: &rusqlite::Connection, table: &str, id: &str) ->
             .query_row([table, &current], |r| r.get(0))
             .optional()?;
         let Some(next) = next else { return Ok(None) };
-        if conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?.query_row([&next], |_| Ok(())).optional()?.is_some() {
+        if crate::sql::exists_text(conn, table, &next)? {
             return Ok(Some(next));
         }
         current = next;

@@ -316,11 +316,12 @@ fn decode_cursor(cursor: &str, n_keys: usize) -> Result<Vec<Value>> {
 
 /// Whether `table` has a row with this id (`table` is a code constant, never user input).
 pub(crate) fn exists(conn: &Connection, table: &str, id: Uuid) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?
-        .query_row([id.to_string()], |_| Ok(()))
-        .optional()?
-        .is_some())
+    exists_text(conn, table, &id.to_string())
+}
+
+/// [`exists`] for an id as stored (a reference read from a row or a change).
+pub(crate) fn exists_text(conn: &Connection, table: &str, id: &str) -> Result<bool> {
+    Ok(conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?.query_row([id], |_| Ok(())).optional()?.is_some())
 }
 
 /// An optional id column read back.

@@ -132,10 +132,7 @@ impl WriteTx<'_> {
         }
         let lead = self.before_write(table, id, None)?;
         // A note moving to another record leaves its old record's newest-note date behind.
-        let left = match table == "note" && changed.iter().any(|(name, _)| *name == "subject_id") {
-            true => crate::note::note_subject(&self.tx, id)?,
-            false => None,
-        };
+        let left = if table == "note" && changed.iter().any(|(name, _)| *name == "subject_id") { crate::note::note_subject(&self.tx, id)? } else { None };
         let assignments = changed.iter().enumerate().map(|(i, (name, _))| format!("{name} = ?{}", i + 3)).collect::<Vec<_>>();
         let sql = format!("UPDATE {table} SET updated_at = ?2, {} WHERE id = ?1", assignments.join(", "));
         let values = [Value::Text(id.to_string()), Value::Integer(self.now_ms())]

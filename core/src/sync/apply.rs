@@ -225,7 +225,7 @@ fn apply_one(w: &mut WriteTx<'_>, schema: &SyncSchema, change: &Change) -> Resul
         && let Op::Set(patch) = &change.op
         && let (Some(serde_json::Value::String(merged)), Some(serde_json::Value::String(from))) = (patch.get("table_name"), patch.get("from_id"))
         && let Some(merged) = schema.table(merged)
-        && !crate::sql::exists(w.tx(), merged, Uuid::parse_str(from).map_err(|e| CoreError::Conflict(e.to_string()))?)?
+        && !crate::sql::exists_text(w.tx(), merged, from)?
     {
         revive_followers(w, schema, merged, from)?;
     }
@@ -250,8 +250,7 @@ fn revive_followers(w: &mut WriteTx<'_>, schema: &SyncSchema, merged: &str, gone
             .query_map([merged, &family[i]], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for from in from {
-            let live = w.tx().prepare_cached(&format!("SELECT 1 FROM {merged} WHERE id = ?1"))?.query_row([&from], |_| Ok(())).optional()?.is_some();
-            if !live && !family.contains(&from) {
+            if !crate::sql::exists_text(w.tx(), merged, &from)? && !family.contains(&from) {
                 family.push(from);
             }
         }
@@ -328,23 +327,42 @@ fn insert_replayed(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str
             _ => Ok(Outcome::Ignored),
         },
         NOT_NULL => Ok(Outcome::Ignored),
-        _ => {
-            if let Some(fixed) = settle_numbers(w, table, id, columns)? {
-                return insert_replayed(w, schema, table, id, created, &fixed);
-            }
-            let rivals = unique_rivals(w, table, id, columns)?;
-            if !rivals.is_empty() && rivals.iter().all(|rival| id < *rival) {
-                for rival in rivals {
-                    delete_with_dependents(w, schema, table, rival)?;
-                }
-                insert_replayed(w, schema, table, id, created, columns)
-            } else if rivals.is_empty() {
-                Err(CoreError::Conflict(format!("{table} {id} breaks a unique rule that sync cannot settle")))
-            } else {
-                Ok(Outcome::Ignored)
-            }
-        }
+        _ => match settle_clash(w, schema, table, id, columns)? {
+            Clash::Retry(fixed) => insert_replayed(w, schema, table, id, created, &fixed),
+            Clash::Lost => Ok(Outcome::Ignored),
+            Clash::Unsettled => Err(CoreError::Conflict(format!("{table} {id} breaks a unique rule that sync cannot settle"))),
+        },
     }
+}
+
+/// What writing a row that clashed on a unique index comes to.
+enum Clash {
+    /// Write it again with these columns: the rivals that lost are gone, or a number is renamed.
+    Retry(Vec<(&'static str, Value)>),
+    /// A rival with a smaller id holds the value: the row does not stay.
+    Lost,
+    /// No rule settles it (a partial index: the default ship-to is settled apart).
+    Unsettled,
+}
+
+/// The clash rule for inserts and updates alike: a number clash renames one record
+/// (`settle_numbers`); any other unique value stays with the row with the smaller id, and the
+/// other rows go with their dependents.
+fn settle_clash(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str, id: Uuid, columns: &[(&'static str, Value)]) -> Result<Clash> {
+    if let Some(fixed) = settle_numbers(w, table, id, columns)? {
+        return Ok(Clash::Retry(fixed));
+    }
+    let rivals = unique_rivals(w, table, id, columns)?;
+    if rivals.is_empty() {
+        return Ok(Clash::Unsettled);
+    }
+    if rivals.iter().any(|rival| *rival < id) {
+        return Ok(Clash::Lost);
+    }
+    for rival in rivals {
+        delete_with_dependents(w, schema, table, rival)?;
+    }
+    Ok(Clash::Retry(columns.to_vec()))
 }
 
 /// Update a row as a remote change says, without logging. When the write breaks a constraint
@@ -366,21 +384,10 @@ fn update_replayed(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str
             None => delete_with_dependents(w, schema, table, id),
         };
     }
-    if let Some(fixed) = settle_numbers(w, table, id, columns)? {
-        return update_replayed(w, schema, table, id, &fixed);
-    }
-    let rivals = unique_rivals(w, table, id, columns)?;
-    if rivals.is_empty() {
-        // A partial index: nothing this rule settles (the default ship-to is settled apart).
-        return Err(rusqlite::Error::SqliteFailure(error.0, error.1).into());
-    }
-    if rivals.iter().all(|rival| id < *rival) {
-        for rival in rivals {
-            delete_with_dependents(w, schema, table, rival)?;
-        }
-        update_replayed(w, schema, table, id, columns)
-    } else {
-        delete_with_dependents(w, schema, table, id)
+    match settle_clash(w, schema, table, id, columns)? {
+        Clash::Retry(fixed) => update_replayed(w, schema, table, id, &fixed),
+        Clash::Lost => delete_with_dependents(w, schema, table, id),
+        Clash::Unsettled => Err(rusqlite::Error::SqliteFailure(error.0, error.1).into()),
     }
 }
 
@@ -424,32 +431,37 @@ fn delete_with_dependents(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'sta
     if let Some(kept) = crate::merge::merged_into(w.tx(), table, &id.to_string())? {
         follow_merge(w, schema, table, id, &kept)?;
     }
-    for child in SYNCED_TABLES {
-        let Some(child) = schema.table(child) else { continue };
-        let keys: Vec<String> = w
-            .tx()
-            .prepare_cached("SELECT \"from\" FROM pragma_foreign_key_list(?1) WHERE \"table\" = ?2 AND on_delete NOT IN ('CASCADE', 'SET NULL')")?
-            .query_map([child, table], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for key in keys {
-            let Some(key) = schema.column(child, &key) else { continue };
-            let dependents: Vec<String> =
-                w.tx().prepare(&format!("SELECT id FROM {child} WHERE {key} = ?1"))?.query_map([id.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-            let required: bool = w.tx().prepare_cached("SELECT \"notnull\" FROM pragma_table_info(?1) WHERE name = ?2")?.query_row([child, key], |r| r.get(0))?;
-            for dependent in dependents {
-                let dependent = Uuid::parse_str(&dependent).map_err(|e| CoreError::Conflict(e.to_string()))?;
-                if !crate::sql::exists(w.tx(), child, dependent)? {
-                    continue;
-                }
-                if required {
-                    delete_with_dependents(w, schema, child, dependent)?;
-                } else {
-                    replay(w, |w| w.update(child, dependent, &[(key, Value::Null)]).map(|_| ()))?;
-                }
+    for (child, key) in referencing_keys(w, schema, table, false)? {
+        let dependents = ids_where(w, &format!("SELECT id FROM {child} WHERE {key} = ?1"), &[Value::Text(id.to_string())])?;
+        let required: bool = w.tx().prepare_cached("SELECT \"notnull\" FROM pragma_table_info(?1) WHERE name = ?2")?.query_row([child, key], |r| r.get(0))?;
+        for dependent in dependents {
+            if !crate::sql::exists(w.tx(), child, dependent)? {
+                continue;
+            }
+            if required {
+                delete_with_dependents(w, schema, child, dependent)?;
+            } else {
+                replay(w, |w| w.update(child, dependent, &[(key, Value::Null)]).map(|_| ()))?;
             }
         }
     }
     replay(w, |w| w.delete(table, id))
+}
+
+/// The synced `(table, column)` foreign keys that point at `table`: all of them, or (`every`
+/// false) only those without `ON DELETE`, which SQLite would refuse a delete over.
+fn referencing_keys(w: &WriteTx<'_>, schema: &SyncSchema, table: &str, every: bool) -> Result<Vec<(&'static str, &'static str)>> {
+    let mut keys = Vec::new();
+    for child in SYNCED_TABLES {
+        let Some(child) = schema.table(child) else { continue };
+        let mut select = w.tx().prepare_cached("SELECT \"from\" FROM pragma_foreign_key_list(?1) WHERE \"table\" = ?2 AND (?3 OR on_delete NOT IN ('CASCADE', 'SET NULL'))")?;
+        for key in select.query_map(rusqlite::params![child, table, every], |r| r.get::<_, String>(0))? {
+            if let Some(key) = schema.column(child, &key?) {
+                keys.push((child, key));
+            }
+        }
+    }
+    Ok(keys)
 }
 
 /// The delete of a row merged into `kept` arrived (the merge moved what it knew of): every row
@@ -458,25 +470,20 @@ fn delete_with_dependents(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'sta
 /// arrives later pointing at the merged-away one is moved on arrival).
 fn follow_merge(w: &mut WriteTx<'_>, schema: &SyncSchema, table: &'static str, id: Uuid, kept: &str) -> Result<()> {
     let to = Value::Text(kept.to_owned());
-    for child in SYNCED_TABLES {
-        let Some(child) = schema.table(child) else { continue };
-        let keys: Vec<String> = w.tx().prepare_cached("SELECT \"from\" FROM pragma_foreign_key_list(?1) WHERE \"table\" = ?2")?.query_map([child, table], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        for key in keys {
-            let Some(key) = schema.column(child, &key) else { continue };
-            // The moved addresses and the kept company's own: one default, settled from the log.
-            let settle = if child == "ship_to" { vec![id.to_string(), kept.to_owned()] } else { Vec::new() };
-            for company in &settle {
-                clear_default_ship_to(w, company)?;
+    for (child, key) in referencing_keys(w, schema, table, true)? {
+        // The moved addresses and the kept company's own: one default, settled from the log.
+        let settle = if child == "ship_to" { vec![id.to_string(), kept.to_owned()] } else { Vec::new() };
+        for company in &settle {
+            clear_default_ship_to(w, company)?;
+        }
+        for dependent in ids_where(w, &format!("SELECT id FROM {child} WHERE {key} = ?1"), &[Value::Text(id.to_string())])? {
+            // The row may have gone as a unique rival of an earlier one.
+            if crate::sql::exists(w.tx(), child, dependent)? {
+                update_replayed(w, schema, child, dependent, &[(key, to.clone())])?;
             }
-            for dependent in ids_where(w, &format!("SELECT id FROM {child} WHERE {key} = ?1"), &[Value::Text(id.to_string())])? {
-                // The row may have gone as a unique rival of an earlier one.
-                if crate::sql::exists(w.tx(), child, dependent)? {
-                    update_replayed(w, schema, child, dependent, &[(key, to.clone())])?;
-                }
-            }
-            for company in settle {
-                crate::company::settle_default_ship_to(w.tx(), &company)?;
-            }
+        }
+        for company in settle {
+            crate::company::settle_default_ship_to(w.tx(), &company)?;
         }
     }
     for child in crate::merge::SUBJECT_TABLES {
@@ -505,8 +512,7 @@ fn follow_subject(w: &WriteTx<'_>, table: &str, id: Uuid, columns: &mut Vec<(&'s
         None => w.tx().prepare_cached(&format!("SELECT subject_table FROM {table} WHERE id = ?1"))?.query_row([id.to_string()], |r| r.get(0)).optional()?.flatten(),
     };
     let Some(subject_table) = subject_table.filter(|t| matches!(t.as_str(), "company" | "contact" | "lead")) else { return Ok(true) };
-    let present = w.tx().prepare_cached(&format!("SELECT 1 FROM {subject_table} WHERE id = ?1"))?.query_row([subject], |_| Ok(())).optional()?.is_some();
-    if present {
+    if crate::sql::exists_text(w.tx(), &subject_table, subject)? {
         return Ok(true);
     }
     if let Some(kept) = crate::merge::merged_into(w.tx(), &subject_table, subject)? {
