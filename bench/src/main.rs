@@ -16,6 +16,10 @@ use crm_model::{CompanyFilter, ContactFilter, ListQuery, PageAt};
 
 const RUNS: usize = 300;
 
+/// The desktop app's allocator (`src-tauri/src/main.rs`), so that the numbers are the app's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod sync;
 
 fn main() {
@@ -165,7 +169,7 @@ fn leads_bench(store: &mut Store, conn: &rusqlite::Connection) {
 
     let open = LeadFilter { open: Some(true), ..LeadFilter::default() };
     let query = ListQuery { sort: Some("value_cents".into()), dir: SortDir::Desc, limit: 50, ..ListQuery::default() };
-    let first = time(RUNS, || drop(store.lead_list(&query, &open).expect("page")));
+    let first = || drop(store.lead_list(&query, &open).expect("page"));
     let sql = format!(
         "SELECT {LEAD_COLUMNS}, value_cents, id FROM lead WHERE +lead.state IN ('pending', 'development', 'quoting') ORDER BY value_cents DESC, id DESC LIMIT 51"
     );
@@ -173,7 +177,7 @@ fn leads_bench(store: &mut Store, conn: &rusqlite::Connection) {
     let program = "00000000-0000-7000-8000-000000000402";
     let by_program = LeadFilter { program_id: Some(program.parse().expect("id")), ..LeadFilter::default() };
     let query = ListQuery { sort: Some("lead_number".into()), limit: 50, ..ListQuery::default() };
-    let first = time(RUNS, || drop(store.lead_list(&query, &by_program).expect("page")));
+    let first = || drop(store.lead_list(&query, &by_program).expect("page"));
     let sql = format!(
         "SELECT {LEAD_COLUMNS}, length(lead_number), lead_number, id FROM lead WHERE +lead.program_id = ? ORDER BY length(lead_number) ASC, lead_number ASC, id ASC LIMIT 51"
     );
@@ -242,13 +246,26 @@ fn row(name: &str, core: (f64, f64), bare: Option<(f64, f64)>) {
     }
 }
 
-/// The bare statement for a page: the same SQL the core runs, read column by column, without
-/// mapping to wire types or making cursors.
-/// Print a list-page measurement next to the bare statement, stepped through (values read in
-/// place) and with every value copied into owned Rust values (what any caller must do at least).
-fn compare(name: &str, core: (f64, f64), conn: &rusqlite::Connection, sql: &str, params: &[&str]) {
-    let stepped = time(RUNS, bare(conn, sql, params, false));
-    let owned = time(RUNS, bare(conn, sql, params, true));
+/// Print a list-page measurement next to the bare statement for the same page: the same SQL the
+/// core runs, stepped through with its values read in place, and again with every value copied
+/// into owned Rust values (what any caller must do at least), without mapping to wire types or
+/// making cursors. The three are timed in turn within one loop, so that whatever else the machine
+/// does in the meantime falls on all of them alike.
+fn compare(name: &str, mut core: impl FnMut(), conn: &rusqlite::Connection, sql: &str, params: &[&str]) {
+    let mut stepped = bare(conn, sql, params, false);
+    let mut owned = bare(conn, sql, params, true);
+    let mut samples = [Vec::new(), Vec::new(), Vec::new()];
+    for run in 0..RUNS + 10 {
+        for (which, f) in [&mut core as &mut dyn FnMut(), &mut stepped, &mut owned].into_iter().enumerate() {
+            let start = Instant::now();
+            f();
+            // The first ten runs of each warm the caches and are not counted.
+            if run >= 10 {
+                samples[which].push(start.elapsed());
+            }
+        }
+    }
+    let [core, stepped, owned] = samples.map(percentiles);
     println!(
         "| {name} | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {:.2}x | {:.3} ms | {:.2}x |",
         core.0,
@@ -296,36 +313,36 @@ fn list_pages(store: &Store, conn: &rusqlite::Connection) {
     // filtered list, reached by a cursor as the UI would).
     let filter = CompanyFilter { region: "TX".into(), ..Default::default() };
     let query = ListQuery { sort: Some("name".into()), limit: 50, ..ListQuery::default() };
-    let first = time(RUNS, || drop(store.company_list_filtered(&query, &filter).expect("page")));
-    let sql = format!("SELECT {COMPANY_COLUMNS}, name COLLATE NOCASE, id FROM company WHERE region = ? COLLATE NOCASE ORDER BY name COLLATE NOCASE ASC, id ASC LIMIT 51");
+    let first = || drop(store.company_list_filtered(&query, &filter).expect("page"));
+    let sql = format!("SELECT {COMPANY_COLUMNS}, name COLLATE NOCASE, company.rowid FROM company WHERE region = ? COLLATE NOCASE ORDER BY name COLLATE NOCASE ASC, company.rowid ASC LIMIT 51");
     compare("Companies: state filter + sort by name, first page", first, conn, &sql, &["TX"]);
-    let (name, id): (String, String) = conn
-        .query_row("SELECT name, id FROM company WHERE region = 'TX' COLLATE NOCASE ORDER BY name COLLATE NOCASE, id LIMIT 1 OFFSET 10000", [], |r| Ok((r.get(0)?, r.get(1)?)))
+    let (name, id): (String, i64) = conn
+        .query_row("SELECT name, rowid FROM company WHERE region = 'TX' COLLATE NOCASE ORDER BY name COLLATE NOCASE, rowid LIMIT 1 OFFSET 10000", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .expect("a deep row");
-    let cursor = format!("k[{},{}]", string(&name), string(&id));
+    let cursor = format!("k[{},{id}]", string(&name));
     let deep = ListQuery { at: PageAt::After(cursor), ..query.clone() };
     let page = store.company_list_filtered(&deep, &filter).expect("deep page");
     assert_eq!(page.rows.len(), 50);
-    let deep_time = time(RUNS, || drop(store.company_list_filtered(&deep, &filter).expect("page")));
-    let sql = format!("SELECT {COMPANY_COLUMNS}, name COLLATE NOCASE, id FROM company WHERE region = ? COLLATE NOCASE AND name COLLATE NOCASE >= ?2 AND (name COLLATE NOCASE, id) > (?2, ?3) ORDER BY name COLLATE NOCASE ASC, id ASC LIMIT 51");
-    compare("Companies: same, deep page (after row 10,000 of 11,141)", deep_time, conn, &sql, &["TX", &name, &id]);
+    let deep_time = || drop(store.company_list_filtered(&deep, &filter).expect("page"));
+    let sql = format!("SELECT {COMPANY_COLUMNS}, name COLLATE NOCASE, company.rowid FROM company WHERE region = ? COLLATE NOCASE AND name COLLATE NOCASE >= ?2 AND (name COLLATE NOCASE, company.rowid) > (?2, CAST(?3 AS INTEGER)) ORDER BY name COLLATE NOCASE ASC, company.rowid ASC LIMIT 51");
+    compare("Companies: same, deep page (after row 10,000 of 11,141)", deep_time, conn, &sql, &["TX", &name, &id.to_string()]);
 
     // Contacts by newest note, descending, and by last name deep into the million.
     let query = ListQuery { sort: Some("last_name".into()), limit: 50, ..ListQuery::default() };
-    let first = time(RUNS, || drop(store.contact_list_filtered(&query, &ContactFilter::default()).expect("page")));
-    let sql = format!("SELECT {CONTACT_COLUMNS}, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id FROM contact WHERE 1 ORDER BY last_name COLLATE NOCASE ASC, first_name COLLATE NOCASE ASC, id ASC LIMIT 51");
+    let first = || drop(store.contact_list_filtered(&query, &ContactFilter::default()).expect("page"));
+    let sql = format!("SELECT {CONTACT_COLUMNS}, last_name COLLATE NOCASE, first_name COLLATE NOCASE, contact.rowid FROM contact WHERE 1 ORDER BY last_name COLLATE NOCASE ASC, first_name COLLATE NOCASE ASC, contact.rowid ASC LIMIT 51");
     compare("Contacts (1M): sort by last name, first page", first, conn, &sql, &[]);
-    let (last, first_name, id): (String, String, String) = conn
-        .query_row("SELECT last_name, first_name, id FROM contact ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT 1 OFFSET 600000", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let (last, first_name, id): (String, String, i64) = conn
+        .query_row("SELECT last_name, first_name, rowid FROM contact ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, rowid LIMIT 1 OFFSET 600000", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("a deep row");
-    let deep = ListQuery { at: PageAt::After(format!("k[{},{},{}]", string(&last), string(&first_name), string(&id))), ..query.clone() };
-    let deep_time = time(RUNS, || drop(store.contact_list_filtered(&deep, &ContactFilter::default()).expect("page")));
-    let sql = format!("SELECT {CONTACT_COLUMNS}, last_name COLLATE NOCASE, first_name COLLATE NOCASE, id FROM contact WHERE 1 AND last_name COLLATE NOCASE >= ?1 AND (last_name COLLATE NOCASE, first_name COLLATE NOCASE, id) > (?1, ?2, ?3) ORDER BY last_name COLLATE NOCASE ASC, first_name COLLATE NOCASE ASC, id ASC LIMIT 51");
-    compare("Contacts (1M): same, deep page (after row 600,000)", deep_time, conn, &sql, &[&last, &first_name, &id]);
+    let deep = ListQuery { at: PageAt::After(format!("k[{},{},{id}]", string(&last), string(&first_name))), ..query.clone() };
+    let deep_time = || drop(store.contact_list_filtered(&deep, &ContactFilter::default()).expect("page"));
+    let sql = format!("SELECT {CONTACT_COLUMNS}, last_name COLLATE NOCASE, first_name COLLATE NOCASE, contact.rowid FROM contact WHERE 1 AND last_name COLLATE NOCASE >= ?1 AND (last_name COLLATE NOCASE, first_name COLLATE NOCASE, contact.rowid) > (?1, ?2, CAST(?3 AS INTEGER)) ORDER BY last_name COLLATE NOCASE ASC, first_name COLLATE NOCASE ASC, contact.rowid ASC LIMIT 51");
+    compare("Contacts (1M): same, deep page (after row 600,000)", deep_time, conn, &sql, &[&last, &first_name, &id.to_string()]);
 
     let by_note = ListQuery { sort: Some("newest_note_at".into()), dir: crm_model::SortDir::Desc, limit: 50, ..ListQuery::default() };
-    let first = time(RUNS, || drop(store.company_list_filtered(&by_note, &CompanyFilter::default()).expect("page")));
-    let sql = format!("SELECT {COMPANY_COLUMNS}, ifnull(newest_note_at, 0), id FROM company WHERE 1 ORDER BY ifnull(newest_note_at, 0) DESC, id DESC LIMIT 51");
+    let first = || drop(store.company_list_filtered(&by_note, &CompanyFilter::default()).expect("page"));
+    let sql = format!("SELECT {COMPANY_COLUMNS}, ifnull(newest_note_at, 0), company.rowid FROM company WHERE 1 ORDER BY ifnull(newest_note_at, 0) DESC, company.rowid DESC LIMIT 51");
     compare("Companies: sort by newest note, descending", first, conn, &sql, &[]);
 }
 

@@ -15,7 +15,7 @@ use crate::{CoreError, Result, Store, write::WriteTx};
 fn ids_where(w: &WriteTx<'_>, table: &str, column: &str, id: Uuid) -> Result<Vec<Uuid>> {
     w.tx()
         .prepare_cached(&format!("SELECT id FROM {table} WHERE {column} = ?1"))?
-        .query_map([id.to_string()], |r| crate::sql::parse_id(r.get_ref(0)?.as_str()?))?
+        .query_map([id.to_string()], |r| crate::sql::id_at(r, 0))?
         .collect::<rusqlite::Result<_>>()
         .map_err(Into::into)
 }
@@ -31,7 +31,7 @@ fn move_subjects_and_forward(w: &mut WriteTx<'_>, subject_table: &'static str, f
         let rows: Vec<Uuid> = w
             .tx()
             .prepare_cached(&format!("SELECT id FROM {table} WHERE subject_table = ?1 AND subject_id = ?2"))?
-            .query_map([subject_table, &from.to_string()], |r| crate::sql::parse_id(r.get_ref(0)?.as_str()?))?
+            .query_map([subject_table, &from.to_string()], |r| crate::sql::id_at(r, 0))?
             .collect::<rusqlite::Result<_>>()?;
         for row in rows {
             w.update(table, row, &[("subject_id", Value::Text(to.to_string()))])?;
@@ -124,7 +124,7 @@ impl Store {
             let links: Vec<(Uuid, String)> = w
                 .tx()
                 .prepare_cached("SELECT id, contact_id FROM contact_company WHERE company_id = ?1")?
-                .query_map([remove.to_string()], |r| Ok((crate::sql::parse_id(r.get_ref(0)?.as_str()?)?, r.get(1)?)))?
+                .query_map([remove.to_string()], |r| Ok((crate::sql::id_at(r, 0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             for (link, contact) in links {
                 if linked_to_keep.contains(&contact) {

@@ -122,19 +122,24 @@ impl Tokens {
 /// written several times is tokenised once, and a bulk import inserts its tokens in index order:
 /// a sorted run of inserts walks the B-tree leaf by leaf instead of landing on a random page of
 /// a multi-million-entry index each time.
-pub(crate) fn reindex<'a>(conn: &Connection, records: impl IntoIterator<Item = (&'static str, &'a str)>) -> Result<()> {
-    index(conn, records, true)
+///
+/// Each record comes with whether it is new in this transaction (see `WriteTx`): a new record
+/// has no tokens to remove and was inserted with its dedupe key, which spares two lookups each
+/// for the rows of an import.
+pub(crate) fn reindex<'a>(conn: &Connection, records: impl IntoIterator<Item = (&'static str, &'a str, bool)>) -> Result<()> {
+    index(conn, records, false)
 }
 
-/// [`reindex`]; `replace: false` when the records have no tokens yet (a whole rebuild).
-fn index<'a>(conn: &Connection, records: impl IntoIterator<Item = (&'static str, &'a str)>, replace: bool) -> Result<()> {
+/// [`reindex`]; `rebuild` when the index was emptied (no record has tokens to remove) but the
+/// dedupe keys must still be checked (rows a bulk sync or a migration wrote without them).
+fn index<'a>(conn: &Connection, records: impl IntoIterator<Item = (&'static str, &'a str, bool)>, rebuild: bool) -> Result<()> {
     // Sorted into index order before inserting. The entity is kept as its rank ("company" sorts
     // before "contact"): compared as text, a rebuild's 1.2M tuples spent most of their sort in
     // `memcmp` on the same word.
     let mut all: Vec<(u8, i64, String, &'a str)> = Vec::new();
     let mut listed: Vec<(&'a str, &'static str, String)> = Vec::new();
-    for (entity, id) in records {
-        if replace {
+    for (entity, id, new) in records {
+        if !new && !rebuild {
             forget(conn, id)?;
         }
         let Some((mut tokens, key)) = tokens_of(conn, entity, id)? else { continue };
@@ -143,7 +148,9 @@ fn index<'a>(conn: &Connection, records: impl IntoIterator<Item = (&'static str,
         listed.push((id, entity, serde_json::to_string(&tokens.0).map_err(|e| crate::CoreError::Migration(e.to_string()))?));
         let rank = u8::from(entity != "company");
         all.extend(tokens.0.into_iter().map(|(tier, token)| (rank, tier, token, id)));
-        conn.prepare_cached(&format!("UPDATE {entity} SET dedupe_key = ?2 WHERE id = ?1 AND dedupe_key <> ?2"))?.execute([id, &key])?;
+        if !new {
+            conn.prepare_cached(&format!("UPDATE {entity} SET dedupe_key = ?2 WHERE id = ?1 AND dedupe_key <> ?2"))?.execute([id, &key])?;
+        }
     }
     all.sort_unstable();
     all.dedup();
@@ -275,7 +282,7 @@ pub(crate) fn ensure_current(conn: &mut Connection) -> Result<()> {
         // Each slice goes in as one sorted run, and the first into an empty index is a pure
         // append: 100k records (about 1.2M tokens, some 75 MB for a moment) per slice.
         for slice in ids.chunks(100_000) {
-            index(&tx, slice.iter().map(|id| (entity, id.as_str())), false)?;
+            index(&tx, slice.iter().map(|id| (entity, id.as_str(), false)), true)?;
         }
     }
     crate::store::set_state(&tx, "search_index_version", INDEX_VERSION)?;

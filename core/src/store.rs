@@ -16,6 +16,9 @@ use crate::{
 /// The database and everything a write needs to stamp its changes: the device id, the hybrid
 /// logical clock and the acting user. One `Store` per open database; callers that share it across
 /// threads put it behind a mutex (SQLite connections are not `Sync`).
+/// The page cache (negative: KiB), see [`Store::open`].
+pub(crate) const CACHE_KIB: i64 = -65_536;
+
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) clock: HlcClock,
@@ -65,7 +68,7 @@ impl Store {
         // No memory-mapped I/O: pages read through a map are not kept in the page cache, so in
         // WAL mode every page of every query is looked up in the WAL index again. A 50-row lead
         // page took 0.43 ms with a 256 MB map and 0.10 ms without (the benchmark database).
-        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // rusqlite keeps 16 prepared statements by default; one company write alone uses more
         // (row, log, number, tags, search, import record), so the cache thrashed and every

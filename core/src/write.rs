@@ -11,7 +11,7 @@
 //! UPDATE statements themselves, an entity cannot forget to log a change, and sync (a later issue)
 //! can apply a remote change to any table with the same generic code.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, Transaction, params_from_iter, types::Value};
 use uuid::Uuid;
@@ -26,8 +26,10 @@ use crate::{
 pub struct WriteTx<'s> {
     tx: Transaction<'s>,
     /// Searchable records this transaction touched, as `(entity, id)`: their derived search
-    /// tokens and dedupe keys are rebuilt once, in index order, just before commit.
-    touched: BTreeSet<(&'static str, String)>,
+    /// tokens and dedupe keys are rebuilt once, in index order, just before commit. The flag
+    /// says the record was inserted by this transaction and written no other way since: it has
+    /// no tokens to remove yet, and its dedupe key went in with the row.
+    touched: BTreeMap<(&'static str, String), bool>,
     /// Whether a lead or a move was written: the day's pipeline total is noted before commit.
     pipeline_changed: bool,
     /// The search index is left for a rebuild (see [`WriteTx::defer_search`]).
@@ -51,10 +53,10 @@ impl Store {
         let hlc = self.clock.tick();
         let tx = self.conn.transaction()?;
         let mut write =
-            WriteTx { tx, touched: BTreeSet::new(), pipeline_changed: false, search_deferred: false, replaying: false, hlc, device_id: self.device_id.to_string(), actor: &self.actor, series: &self.series };
+            WriteTx { tx, touched: BTreeMap::new(), pipeline_changed: false, search_deferred: false, replaying: false, hlc, device_id: self.device_id.to_string(), actor: &self.actor, series: &self.series };
         let out = change(&mut write)?;
         if !write.search_deferred {
-            search::reindex(&write.tx, write.touched.iter().map(|(entity, id)| (*entity, id.as_str())))?;
+            search::reindex(&write.tx, write.touched.iter().map(|((entity, id), fresh)| (*entity, id.as_str(), *fresh)))?;
         }
         if write.pipeline_changed {
             crate::lead::pipeline::record_day(&write.tx, &crate::time::day(write.now_ms()))?;
@@ -62,6 +64,37 @@ impl Store {
         set_state(&write.tx, "hlc", hlc as i64)?;
         write.tx.commit()?;
         Ok(out)
+    }
+}
+
+impl Store {
+    /// [`Store::write`] for a write of thousands of rows (an import). Such a write dirties more
+    /// pages than the page cache holds, so the cache grows for its duration (an upper bound,
+    /// given back afterwards) instead of spilling pages to the WAL and reading them back. And its
+    /// commit leaves a WAL of hundreds of megabytes, which SQLite would copy into the database
+    /// at once, inside the commit, with the user waiting (1.5 to 3 s after a 100k-row import):
+    /// that checkpoint runs on a thread of its own instead, while the user goes on working.
+    pub(crate) fn bulk_write<T>(&mut self, change: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
+        const BULK_CACHE_KIB: i64 = -1_048_576;
+        self.conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let out = self.write(change);
+        self.conn.pragma_update(None, "cache_size", crate::store::CACHE_KIB)?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+        if out.is_ok()
+            && let Some(path) = self.path().map(std::path::Path::to_path_buf)
+        {
+            // PASSIVE: readers and writers go on meanwhile, and a checkpoint already running
+            // (another connection's automatic one) just makes this one return early. Without
+            // `CREATE`, a database deleted meanwhile is not made again.
+            std::thread::spawn(move || {
+                let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                if let Ok(conn) = rusqlite::Connection::open_with_flags(path, flags) {
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            });
+        }
+        out
     }
 }
 
@@ -108,7 +141,7 @@ impl WriteTx<'_> {
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(columns))?;
         self.after_write(table, id, lead.as_deref(), columns)?;
-        self.refresh_derived(table, id)
+        self.refresh_derived(table, id, true)
     }
 
     /// Set the given columns, logging only those whose value actually changes. Returns the names
@@ -145,7 +178,7 @@ impl WriteTx<'_> {
             crate::note::refresh_subject(&self.tx, &left)?;
         }
         if changed.iter().any(|(name, _)| search::reads(table, name)) {
-            self.refresh_derived(table, id)?;
+            self.refresh_derived(table, id, false)?;
         }
         Ok(changed.into_iter().map(|(name, _)| name).collect())
     }
@@ -170,7 +203,7 @@ impl WriteTx<'_> {
             self.tx.prepare_cached("UPDATE task SET subject_table = NULL, subject_id = NULL WHERE subject_table = ?1 AND subject_id = ?2")?.execute(subject)?;
         }
         if let Some(record) = owner {
-            self.touched.insert(record);
+            self.touched.insert(record, false);
         }
         self.after_write(table, id, lead.as_deref(), &[])?;
         if let Some(left) = left {
@@ -224,10 +257,22 @@ impl WriteTx<'_> {
 
     /// Keep the derived search tokens and dedupe keys current: the record is rebuilt at commit.
     /// Done here, in the one write path, so that no entity (and later no synced change) can
-    /// forget it.
-    fn refresh_derived(&mut self, table: &'static str, id: Uuid) -> Result<()> {
+    /// forget it. `inserted`: `table`'s row `id` was just inserted.
+    fn refresh_derived(&mut self, table: &'static str, id: Uuid, inserted: bool) -> Result<()> {
         if let Some(record) = self.search_owner(table, id)? {
-            self.touched.insert(record);
+            // Only the record's own row makes it new, and only if nothing touched it before in
+            // this transaction (a delete and insert again of one id keeps its old tokens to
+            // remove); a new channel of an existing contact does not.
+            let fresh = inserted && record.0 == table;
+            match self.touched.entry(record) {
+                std::collections::btree_map::Entry::Vacant(entry) => {
+                    entry.insert(fresh);
+                }
+                std::collections::btree_map::Entry::Occupied(mut entry) if !inserted => {
+                    entry.insert(false);
+                }
+                std::collections::btree_map::Entry::Occupied(_) => {}
+            }
         }
         Ok(())
     }

@@ -115,7 +115,7 @@ impl From<&Company> for CompanyRow {
 
 /// Sortable columns of the company list, as accepted in `ListQuery::sort`.
 pub const COMPANY_SORTS: &[&str] =
-    &["customer_number", "name", "phone", "email", "city", "region", "country", "updated_at", "newest_note_at"];
+    &["customer_number", "name", "phone", "email", "city", "region", "country", "newest_note_at"];
 
 /// The customer list's filters (seed 001: newest note, ISR, OSR, state), combined with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -154,4 +154,4 @@ pub struct ContactFilter {
 }
 
 /// Sortable columns of the contact list.
-pub const CONTACT_SORTS: &[&str] = &["last_name", "first_name", "email", "office_phone", "job_title", "region", "updated_at", "newest_note_at"];
+pub const CONTACT_SORTS: &[&str] = &["last_name", "first_name", "email", "office_phone", "job_title", "region", "newest_note_at"];

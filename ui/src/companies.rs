@@ -159,8 +159,8 @@ pub fn CompanyTable(
                 <tr>
                     <SortHeader label="No." key="customer_number" query default_key="name"/>
                     <SortHeader label="Name" key="name" query default_key="name"/>
-                    <th>"Phone"</th>
-                    <th>"Email"</th>
+                    <SortHeader label="Phone" key="phone" query default_key="name"/>
+                    <SortHeader label="Email" key="email" query default_key="name"/>
                     <SortHeader label="City" key="city" query default_key="name"/>
                     <SortHeader label="State / region" key="region" query default_key="name"/>
                     <SortHeader label="Country" key="country" query default_key="name"/>

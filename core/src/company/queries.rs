@@ -54,19 +54,18 @@ fn export_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Vec<Cell>> {
 }
 
 const LIST: sql::ListSpec<CompanyRow> =
-    sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "name", map: company_row_from_row };
+    sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "name", tiebreak: "company.rowid", map: company_row_from_row };
 
 /// Sort names the company list accepts, and their SQL. Customer numbers sort by length first, so
-/// that A9999 comes before A10000.
+/// that A9999 comes before A10000; a state's customers by name. Each has an index (migration 0012).
 const SORTS: &[(&str, &str)] = &[
     ("customer_number", "length(customer_number), customer_number"),
     ("name", "name COLLATE NOCASE"),
     ("phone", "phone"),
     ("email", "email COLLATE NOCASE"),
     ("city", "city COLLATE NOCASE"),
-    ("region", "region COLLATE NOCASE"),
+    ("region", "region COLLATE NOCASE, name COLLATE NOCASE"),
     ("country", "country COLLATE NOCASE"),
-    ("updated_at", "updated_at"),
     ("newest_note_at", "ifnull(newest_note_at, 0)"),
 ];
 
@@ -82,7 +81,7 @@ impl Store {
             .query_map([&key], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let company_ref = |r: &rusqlite::Row<'_>| {
-            Ok(CompanyRef { id: sql::parse_id(r.get_ref(0)?.as_str()?)?, customer_number: r.get(1)?, name: r.get(2)?, role: String::new() })
+            Ok(CompanyRef { id: crate::sql::id_at(r, 0)?, customer_number: r.get(1)?, name: r.get(2)?, role: String::new() })
         };
         if let Some(parent) = company.fields.parent_id {
             company.parent = Some(sql::get_by_id(&self.conn, "SELECT id, customer_number, name FROM company WHERE id = ?1", TABLE, parent, company_ref)?);
@@ -105,9 +104,9 @@ impl Store {
             )?
             .query_map([company_id.to_string()], |r| {
                 Ok(ShipTo {
-                    id: sql::parse_id(r.get_ref(0)?.as_str()?)?,
+                    id: crate::sql::id_at(r, 0)?,
                     fields: ShipToInput {
-                        company_id: sql::parse_id(r.get_ref(1)?.as_str()?)?,
+                        company_id: crate::sql::id_at(r, 1)?,
                         label: r.get(2)?,
                         street: r.get(3)?,
                         city: r.get(4)?,
@@ -139,7 +138,7 @@ impl Store {
     /// (by the file's extension). Returns the number of rows written.
     pub fn company_export(&self, path: &Path, query: &ListQuery, filter: &CompanyFilter, options: &ExportOptions, progress: Progress<'_>) -> Result<u64> {
         let format = Format::from_path(path).ok_or_else(|| CoreError::invalid("path", "Export to a file ending in .xlsx or .csv."))?;
-        let spec = sql::ListSpec { table: TABLE, columns: EXPORT_COLUMNS, sorts: SORTS, default_sort: "name", map: export_row };
+        let spec = sql::ListSpec { table: TABLE, columns: EXPORT_COLUMNS, sorts: SORTS, default_sort: "name", tiebreak: "company.rowid", map: export_row };
         let conditions = conditions(filter)?;
         let rows = sql::all_rows(query, move |page| sql::list_page(&self.conn, &spec, page, conditions.clone()));
         export_pipelined(path, format, &export_columns(), rows, options, progress)

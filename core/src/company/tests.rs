@@ -189,6 +189,42 @@ fn demo_list_store() -> Store {
     store
 }
 
+/// Search tokens and dedupe keys as the write path keeps them, record by record, are exactly what
+/// a whole rebuild derives, including for records new in the transaction (whose old tokens the
+/// write path does not look for) and a new record renamed before its transaction ends.
+#[test]
+fn tokens_and_dedupe_keys_kept_row_by_row_equal_a_rebuild() {
+    let mut store = demo_list_store();
+    let (renamed, alone, edited) = (Uuid::now_v7(), Uuid::now_v7(), store.company_list(&ListQuery::default()).unwrap().rows[0].id);
+    store
+        .write(|w| {
+            for (id, name, number) in [(renamed, "First Name Inc", "Z1"), (alone, "Alone Co", "Z2")] {
+                let mut row = super::columns(&CompanyInput { name: name.into(), phone: "+1 512 555 0100".into(), ..CompanyInput::default() });
+                row.push(("customer_number", crate::write::text(number)));
+                w.insert(super::TABLE, id, &row)?;
+            }
+            w.update(super::TABLE, renamed, &[("name", crate::write::text("Second Name Ltd"))])?;
+            w.update(super::TABLE, edited, &[("name", crate::write::text("Edited Works"))])?;
+            Ok(())
+        })
+        .unwrap();
+    let snapshot = |store: &Store| {
+        let rows = |sql: &str| -> Vec<String> {
+            store.conn.prepare(sql).unwrap().query_map([], |r| r.get::<_, String>(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+        };
+        (
+            rows("SELECT entity || tier || token || row_id FROM search_token ORDER BY 1"),
+            rows("SELECT row_id || tokens FROM search_row ORDER BY 1"),
+            rows("SELECT id || ':' || dedupe_key FROM company ORDER BY 1"),
+        )
+    };
+    let kept = snapshot(&store);
+    assert!(kept.2.contains(&format!("{renamed}:second name")), "the new record's key follows its rename: {:?}", kept.2);
+    crate::search::mark_stale(&store.conn).unwrap();
+    crate::search::ensure_current(&mut store.conn).unwrap();
+    assert_eq!(snapshot(&store), kept);
+}
+
 #[test]
 fn list_sorts_case_insensitively_in_both_directions() {
     let store = demo_list_store();

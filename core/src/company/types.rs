@@ -49,7 +49,7 @@ pub(crate) fn company_from_row(row: &Row<'_>) -> rusqlite::Result<Company> {
     let credit_code: Option<String> = row.get(22)?;
     let behaviour: Option<String> = row.get(23)?;
     Ok(Company {
-        id: crate::sql::parse_id(row.get_ref(0)?.as_str()?)?,
+        id: crate::sql::id_at(row, 0)?,
         customer_number: row.get(1)?,
         fields: CompanyInput {
             name: row.get(2)?,
@@ -90,7 +90,7 @@ pub(super) const ROW_COLUMNS: &str = "id, customer_number, name, phone, email, c
 
 pub(super) fn company_row_from_row(row: &Row<'_>) -> rusqlite::Result<CompanyRow> {
     Ok(CompanyRow {
-        id: crate::sql::parse_id(row.get_ref(0)?.as_str()?)?,
+        id: crate::sql::id_at(row, 0)?,
         customer_number: row.get(1)?,
         name: row.get(2)?,
         phone: row.get(3)?,

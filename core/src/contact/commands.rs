@@ -88,7 +88,7 @@ pub(crate) fn set_links(w: &mut WriteTx<'_>, contact_id: Uuid, company_ids: &[Uu
         .tx()
         .prepare_cached("SELECT id, company_id FROM contact_company WHERE contact_id = ?1")?
         .query_map([contact_id.to_string()], |row| {
-            Ok((crate::sql::parse_id(row.get_ref(0)?.as_str()?)?, crate::sql::parse_id(row.get_ref(1)?.as_str()?)?))
+            Ok((crate::sql::id_at(row, 0)?, crate::sql::id_at(row, 1)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
     for (link_id, company_id) in &current {
@@ -116,7 +116,7 @@ pub(crate) fn set_channels(w: &mut WriteTx<'_>, contact_id: Uuid, channels: &[Ch
     let current: Vec<Uuid> = w
         .tx()
         .prepare_cached("SELECT id FROM contact_channel WHERE contact_id = ?1 ORDER BY position, id")?
-        .query_map([contact_id.to_string()], |row| crate::sql::parse_id(row.get_ref(0)?.as_str()?))?
+        .query_map([contact_id.to_string()], |row| crate::sql::id_at(row, 0))?
         .collect::<rusqlite::Result<_>>()?;
     for (position, channel) in channels.iter().enumerate() {
         let kind = match channel.kind {

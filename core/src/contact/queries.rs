@@ -42,7 +42,7 @@ fn export_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Vec<Cell>> {
 }
 
 const LIST: sql::ListSpec<ContactRow> =
-    sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "last_name", map: contact_row_from_row };
+    sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "last_name", tiebreak: "contact.rowid", map: contact_row_from_row };
 
 const SORTS: &[(&str, &str)] = &[
     ("last_name", "last_name COLLATE NOCASE, first_name COLLATE NOCASE"),
@@ -50,8 +50,7 @@ const SORTS: &[(&str, &str)] = &[
     ("email", "email COLLATE NOCASE"),
     ("office_phone", "office_phone"),
     ("job_title", "job_title COLLATE NOCASE"),
-    ("region", "region COLLATE NOCASE"),
-    ("updated_at", "updated_at"),
+    ("region", "region COLLATE NOCASE, last_name COLLATE NOCASE, first_name COLLATE NOCASE"),
     ("newest_note_at", "ifnull(newest_note_at, 0)"),
 ];
 
@@ -66,7 +65,7 @@ impl Store {
             )?
             .query_map([id.to_string()], |row| {
                 Ok(CompanyRef {
-                    id: sql::parse_id(row.get_ref(0)?.as_str()?)?,
+                    id: crate::sql::id_at(row, 0)?,
                     customer_number: row.get(1)?,
                     name: row.get(2)?,
                     role: row.get(3)?,
@@ -103,7 +102,7 @@ impl Store {
     /// Export the contact list as it is filtered and sorted, every row, to `.xlsx` or `.csv`.
     pub fn contact_export(&self, path: &Path, query: &ListQuery, filter: &ContactFilter, options: &ExportOptions, progress: Progress<'_>) -> Result<u64> {
         let format = Format::from_path(path).ok_or_else(|| CoreError::invalid("path", "Export to a file ending in .xlsx or .csv."))?;
-        let spec = sql::ListSpec { table: TABLE, columns: EXPORT_COLUMNS, sorts: SORTS, default_sort: "last_name", map: export_row };
+        let spec = sql::ListSpec { table: TABLE, columns: EXPORT_COLUMNS, sorts: SORTS, default_sort: "last_name", tiebreak: "contact.rowid", map: export_row };
         let conditions = conditions(filter)?;
         let rows = sql::all_rows(query, move |page| sql::list_page(&self.conn, &spec, page, conditions.clone()));
         export_pipelined(path, format, &export_columns(), rows, options, progress)

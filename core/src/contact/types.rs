@@ -1,7 +1,7 @@
 use crm_model::{Contact, ContactInput, ContactRow};
 use rusqlite::{Row, types::Value};
 
-use crate::{sql::parse_id, time, write::text};
+use crate::{time, write::text};
 
 pub(crate) const TABLE: &str = "contact";
 /// The link table between contacts and companies.
@@ -32,7 +32,7 @@ pub(crate) const SELECT_CONTACT: &str =
 /// The contact's own columns; `companies` is filled by a second query.
 pub(crate) fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
     Ok(Contact {
-        id: parse_id(row.get_ref(0)?.as_str()?)?,
+        id: crate::sql::id_at(row, 0)?,
         first_name: row.get(1)?,
         last_name: row.get(2)?,
         email: row.get(3)?,
@@ -62,7 +62,7 @@ pub(super) const ROW_COLUMNS: &str = "id, first_name, last_name, email, office_p
 
 pub(super) fn contact_row_from_row(row: &Row<'_>) -> rusqlite::Result<ContactRow> {
     Ok(ContactRow {
-        id: parse_id(row.get_ref(0)?.as_str()?)?,
+        id: crate::sql::id_at(row, 0)?,
         first_name: row.get(1)?,
         last_name: row.get(2)?,
         email: row.get(3)?,

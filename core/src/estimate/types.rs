@@ -2,7 +2,7 @@ use crm_model::{Estimate, EstimateLine, EstimateLineInput};
 use rusqlite::{Row, types::Value};
 use uuid::Uuid;
 
-use crate::{sql::parse_id, time, write::text};
+use crate::{time, write::text};
 
 pub(crate) const TABLE: &str = "estimate";
 pub(crate) const LINE_TABLE: &str = "estimate_line";
@@ -16,8 +16,8 @@ pub(crate) const LINE_COLUMNS: &str = "description, quantity_milli, unit_price_c
 /// An estimate's header; its lines and totals are filled in by [`with_lines`].
 pub(super) fn estimate_from_row(row: &Row<'_>) -> rusqlite::Result<Estimate> {
     Ok(Estimate {
-        id: parse_id(row.get_ref(0)?.as_str()?)?,
-        lead_id: parse_id(row.get_ref(1)?.as_str()?)?,
+        id: crate::sql::id_at(row, 0)?,
+        lead_id: crate::sql::id_at(row, 1)?,
         estimate_number: row.get(2)?,
         title: row.get(3)?,
         tax_rate_bp: row.get(4)?,

@@ -63,7 +63,7 @@ impl Store {
             ImportTarget::Companies => "companies",
             ImportTarget::Contacts => "contacts",
         };
-        self.write(|w| {
+        self.bulk_write(|w| {
             w.tx().execute(
                 "INSERT INTO import_batch (id, target, file_name, created_at) VALUES (?1, ?2, ?3, ?4)",
                 rusqlite::params![batch_id.to_string(), target, file_name, w.now_ms()],
@@ -105,7 +105,7 @@ impl Store {
             .prepare("SELECT table_name, row_id, action, previous FROM import_row WHERE batch_id = ?1 ORDER BY rowid DESC")?
             .query_map([batch_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        self.write(|w| {
+        self.bulk_write(|w| {
             let mut touched = 0;
             for (table, row_id, action, previous) in &rows {
                 let table = static_table(table)?;

@@ -37,7 +37,7 @@ const SORTS: &[(&str, &str)] = &[
     ("updated_at", "updated_at"),
 ];
 
-const LIST: sql::ListSpec<LeadRow> = sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "lead_number", map: lead_row_from_row };
+const LIST: sql::ListSpec<LeadRow> = sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "lead_number", tiebreak: "id", map: lead_row_from_row };
 
 fn export_columns() -> Vec<Column> {
     use ColumnKind::*;
@@ -174,7 +174,7 @@ impl Store {
     /// Export the lead list as filtered and sorted, every row, to `.xlsx` or `.csv`.
     pub fn lead_export(&self, path: &Path, query: &ListQuery, filter: &LeadFilter, options: &ExportOptions, progress: Progress<'_>) -> Result<u64> {
         let format = Format::from_path(path).ok_or_else(|| CoreError::invalid("path", "Export to a file ending in .xlsx or .csv."))?;
-        let spec = sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "lead_number", map: export_row };
+        let spec = sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "lead_number", tiebreak: "id", map: export_row };
         let conditions = conditions(&self.conn, &query.search, filter)?;
         let rows = sql::all_rows(&sorted(query), move |page| sql::list_page(&self.conn, &spec, page, conditions.clone()));
         export_pipelined(path, format, &export_columns(), rows, options, progress)
@@ -203,7 +203,7 @@ impl Store {
             .conn
             .prepare_cached(&sql)?
             .query_map([], |r| {
-                Ok(LeadCode { id: sql::parse_id(r.get_ref(0)?.as_str()?)?, name: r.get(1)?, active: r.get(2)?, open_leads: r.get(3)?, closed_leads: r.get(4)? })
+                Ok(LeadCode { id: crate::sql::id_at(r, 0)?, name: r.get(1)?, active: r.get(2)?, open_leads: r.get(3)?, closed_leads: r.get(4)? })
             })?
             .collect::<rusqlite::Result<_>>()?)
     }

@@ -2,7 +2,7 @@ use crm_model::{LeadCodeKind, LeadInput, LeadRow, LeadState};
 use rusqlite::{Row, types::Value};
 
 use crate::{
-    sql::{opt_id, parse_id},
+    sql::opt_id,
     time,
     write::{self, text},
 };
@@ -89,9 +89,9 @@ pub(super) fn lead_from_row(row: &Row<'_>) -> rusqlite::Result<crm_model::Lead> 
         expected_close: row.get(13)?,
     };
     Ok(crm_model::Lead {
-        id: parse_id(row.get_ref(0)?.as_str()?)?,
+        id: crate::sql::id_at(row, 0)?,
         lead_number: row.get(1)?,
-        company_id: parse_id(row.get_ref(2)?.as_str()?)?,
+        company_id: crate::sql::id_at(row, 2)?,
         company_name: row.get(3)?,
         customer_number: row.get(4)?,
         weighted_cents: weighted_cents(fields.value_cents, fields.probability),
@@ -126,10 +126,10 @@ pub(super) fn lead_row_from_row(row: &Row<'_>) -> rusqlite::Result<LeadRow> {
     let probability: i64 = row.get(12)?;
     let value_cents: i64 = row.get(13)?;
     Ok(LeadRow {
-        id: parse_id(row.get_ref(0)?.as_str()?)?,
+        id: crate::sql::id_at(row, 0)?,
         lead_number: row.get(1)?,
         title: row.get(2)?,
-        company_id: parse_id(row.get_ref(3)?.as_str()?)?,
+        company_id: crate::sql::id_at(row, 3)?,
         company_name: text(4)?,
         region: text(5)?,
         state: state_at(row, 6)?,

@@ -2,7 +2,7 @@ use crm_model::{Note, NoteSubject};
 use rusqlite::Row;
 use uuid::Uuid;
 
-use crate::{sql::parse_id, time};
+use crate::time;
 
 pub(crate) const TABLE: &str = "note";
 
@@ -29,8 +29,8 @@ pub(super) const SELECT_NOTE: &str = "SELECT n.id, n.subject_table, n.subject_id
 
 pub(super) fn note_from_row(row: &Row<'_>) -> rusqlite::Result<Note> {
     Ok(Note {
-        id: parse_id(row.get_ref(0)?.as_str()?)?,
-        subject: subject_of(row.get_ref(1)?.as_str()?, parse_id(row.get_ref(2)?.as_str()?)?),
+        id: crate::sql::id_at(row, 0)?,
+        subject: subject_of(row.get_ref(1)?.as_str()?, crate::sql::id_at(row, 2)?),
         body: row.get(3)?,
         note_type: row.get(4)?,
         author: row.get(5)?,

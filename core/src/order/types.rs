@@ -3,7 +3,7 @@ use rusqlite::Row;
 
 use crate::{
     estimate::line_from_row,
-    sql::{opt_id, parse_id},
+    sql::opt_id,
     time,
 };
 
@@ -25,9 +25,9 @@ fn status(row: &Row<'_>, index: usize) -> rusqlite::Result<OrderStatus> {
 /// An order's header; its lines are read separately.
 pub(super) fn order_from_row(row: &Row<'_>) -> rusqlite::Result<Order> {
     Ok(Order {
-        id: parse_id(row.get_ref(0)?.as_str()?)?,
+        id: crate::sql::id_at(row, 0)?,
         order_number: row.get(1)?,
-        company_id: parse_id(row.get_ref(2)?.as_str()?)?,
+        company_id: crate::sql::id_at(row, 2)?,
         company_name: row.get(3)?,
         lead_id: opt_id(row, 4)?,
         lead_number: row.get(5)?,
@@ -45,7 +45,7 @@ pub(super) fn order_from_row(row: &Row<'_>) -> rusqlite::Result<Order> {
 
 pub(super) fn order_row_from_row(row: &Row<'_>) -> rusqlite::Result<OrderRow> {
     Ok(OrderRow {
-        id: parse_id(row.get_ref(0)?.as_str()?)?,
+        id: crate::sql::id_at(row, 0)?,
         order_number: row.get(1)?,
         lead_number: row.get(2)?,
         status: status(row, 3)?,

@@ -3,7 +3,7 @@ use rusqlite::{Row, types::Value};
 
 use crate::{
     note::{subject_key, subject_of},
-    sql::{opt_id, parse_id},
+    sql::opt_id,
     time,
     write::{self, text},
 };
@@ -35,7 +35,7 @@ pub(super) fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
     let priority = row.get_ref(12)?.as_str()?;
     let status = row.get_ref(13)?.as_str()?;
     Ok(Task {
-        id: parse_id(row.get_ref(0)?.as_str()?)?,
+        id: crate::sql::id_at(row, 0)?,
         title: row.get(1)?,
         notes: row.get(2)?,
         due_at: time::rfc3339(row.get(3)?),

@@ -1,7 +1,7 @@
 use crm_model::{User, UserInput};
 use rusqlite::{Row, types::Value};
 
-use crate::{sql::parse_id, write::text};
+use crate::write::text;
 
 pub(crate) const TABLE: &str = "app_user";
 
@@ -12,5 +12,5 @@ pub(super) fn columns(input: &UserInput) -> Vec<(&'static str, Value)> {
 pub(super) const SELECT_USER: &str = "SELECT id, name, email, active FROM app_user";
 
 pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
-    Ok(User { id: parse_id(row.get_ref(0)?.as_str()?)?, name: row.get(1)?, email: row.get(2)?, active: row.get(3)? })
+    Ok(User { id: crate::sql::id_at(row, 0)?, name: row.get(1)?, email: row.get(2)?, active: row.get(3)? })
 }
