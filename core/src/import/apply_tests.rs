@@ -139,3 +139,31 @@ fn contacts_link_to_companies_by_name_or_number() {
     let ada = store.contact_list(&ListQuery { search: "ada".into(), ..ListQuery::default() }).unwrap().rows;
     assert_eq!(ada[0].companies, "Acme Tools");
 }
+
+/// An import writes with a larger page cache and without the automatic checkpoint; both are back
+/// to the store's settings afterwards, whether the import went in, was undone or was refused.
+#[test]
+fn an_import_leaves_the_cache_and_checkpoint_settings_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("crm.sqlite3")).unwrap();
+    let settings = |store: &Store| -> (i64, i64) {
+        let pragma = |name: &str| store.conn.pragma_query_value(None, name, |r| r.get::<_, i64>(0)).unwrap();
+        (pragma("cache_size"), pragma("wal_autocheckpoint"))
+    };
+    let before = settings(&store);
+    assert_eq!(before, (crate::store::CACHE_KIB, 1000));
+    let report = apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
+    assert!(report.applied);
+    assert_eq!(settings(&store), before);
+    store.import_undo(report.batch_id.unwrap()).unwrap();
+    assert_eq!(settings(&store), before);
+    let refused = apply(&mut store, ImportTarget::Companies, "Company Name,Credit Limit\nAcme,lots\n", OnDuplicate::Skip);
+    assert!(!refused.applied);
+    assert_eq!(settings(&store), before);
+    // The checkpoint thread opened its own connection; the data is the same through a new one.
+    let again = apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
+    assert!(again.applied);
+    drop(store);
+    let reopened = Store::open(&dir.path().join("crm.sqlite3")).unwrap();
+    assert_eq!(names(&reopened), ["Acme Tools", "Beta Labs"]);
+}
