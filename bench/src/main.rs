@@ -323,9 +323,9 @@ fn list_pages(store: &Store, conn: &rusqlite::Connection) {
     let deep = ListQuery { at: PageAt::After(cursor), ..query.clone() };
     let page = store.company_list_filtered(&deep, &filter).expect("deep page");
     assert_eq!(page.rows.len(), 50);
-    let deep_time = || drop(store.company_list_filtered(&deep, &filter).expect("page"));
+    let deep_page = || drop(store.company_list_filtered(&deep, &filter).expect("page"));
     let sql = format!("SELECT {COMPANY_COLUMNS}, name COLLATE NOCASE, company.rowid FROM company WHERE region = ? COLLATE NOCASE AND name COLLATE NOCASE >= ?2 AND (name COLLATE NOCASE, company.rowid) > (?2, CAST(?3 AS INTEGER)) ORDER BY name COLLATE NOCASE ASC, company.rowid ASC LIMIT 51");
-    compare("Companies: same, deep page (after row 10,000 of 11,141)", deep_time, conn, &sql, &["TX", &name, &id.to_string()]);
+    compare("Companies: same, deep page (after row 10,000 of 11,141)", deep_page, conn, &sql, &["TX", &name, &id.to_string()]);
 
     // Contacts by newest note, descending, and by last name deep into the million.
     let query = ListQuery { sort: Some("last_name".into()), limit: 50, ..ListQuery::default() };
@@ -336,9 +336,9 @@ fn list_pages(store: &Store, conn: &rusqlite::Connection) {
         .query_row("SELECT last_name, first_name, rowid FROM contact ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, rowid LIMIT 1 OFFSET 600000", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("a deep row");
     let deep = ListQuery { at: PageAt::After(format!("k[{},{},{id}]", string(&last), string(&first_name))), ..query.clone() };
-    let deep_time = || drop(store.contact_list_filtered(&deep, &ContactFilter::default()).expect("page"));
+    let deep_page = || drop(store.contact_list_filtered(&deep, &ContactFilter::default()).expect("page"));
     let sql = format!("SELECT {CONTACT_COLUMNS}, last_name COLLATE NOCASE, first_name COLLATE NOCASE, contact.rowid FROM contact WHERE 1 AND last_name COLLATE NOCASE >= ?1 AND (last_name COLLATE NOCASE, first_name COLLATE NOCASE, contact.rowid) > (?1, ?2, CAST(?3 AS INTEGER)) ORDER BY last_name COLLATE NOCASE ASC, first_name COLLATE NOCASE ASC, contact.rowid ASC LIMIT 51");
-    compare("Contacts (1M): same, deep page (after row 600,000)", deep_time, conn, &sql, &[&last, &first_name, &id.to_string()]);
+    compare("Contacts (1M): same, deep page (after row 600,000)", deep_page, conn, &sql, &[&last, &first_name, &id.to_string()]);
 
     let by_note = ListQuery { sort: Some("newest_note_at".into()), dir: crm_model::SortDir::Desc, limit: 50, ..ListQuery::default() };
     let first = || drop(store.company_list_filtered(&by_note, &CompanyFilter::default()).expect("page"));

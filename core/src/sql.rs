@@ -329,15 +329,18 @@ pub(crate) fn exists_text(conn: &Connection, table: &str, id: &str) -> Result<bo
     Ok(conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?.query_row([id], |_| Ok(())).optional()?.is_some())
 }
 
-/// An optional id column read back.
 /// The id in column `index`. Read as ASCII bytes: a list page reads 50 of them, and checking them
 /// as UTF-8 first was wasted work.
 pub(crate) fn id_at(row: &Row<'_>, index: usize) -> rusqlite::Result<Uuid> {
-    Uuid::try_parse_ascii(row.get_ref(index)?.as_bytes()?).map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+    opt_id(row, index)?.ok_or(rusqlite::Error::InvalidColumnType(index, "id".into(), rusqlite::types::Type::Null))
 }
 
+/// An optional id column read back, as [`id_at`] reads it.
 pub(crate) fn opt_id(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Uuid>> {
-    row.get_ref(index)?.as_str_or_null()?.map(parse_id).transpose()
+    row.get_ref(index)?
+        .as_bytes_or_null()?
+        .map(|bytes| Uuid::try_parse_ascii(bytes).map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))))
+        .transpose()
 }
 
 /// The one row `select` (a statement with `?1` for the id) returns for `id`, or `NotFound`.

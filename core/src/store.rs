@@ -13,12 +13,12 @@ use crate::{
     time,
 };
 
-/// The database and everything a write needs to stamp its changes: the device id, the hybrid
-/// logical clock and the acting user. One `Store` per open database; callers that share it across
-/// threads put it behind a mutex (SQLite connections are not `Sync`).
 /// The page cache (negative: KiB), see [`Store::open`].
 pub(crate) const CACHE_KIB: i64 = -65_536;
 
+/// The database and everything a write needs to stamp its changes: the device id, the hybrid
+/// logical clock and the acting user. One `Store` per open database; callers that share it across
+/// threads put it behind a mutex (SQLite connections are not `Sync`).
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) clock: HlcClock,

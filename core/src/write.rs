@@ -65,9 +65,7 @@ impl Store {
         write.tx.commit()?;
         Ok(out)
     }
-}
 
-impl Store {
     /// [`Store::write`] for a write of thousands of rows (an import). Such a write dirties more
     /// pages than the page cache holds, so the cache grows for its duration (an upper bound,
     /// given back afterwards) instead of spilling pages to the WAL and reading them back. And its

@@ -81,7 +81,7 @@ impl Store {
             .query_map([&key], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let company_ref = |r: &rusqlite::Row<'_>| {
-            Ok(CompanyRef { id: crate::sql::id_at(r, 0)?, customer_number: r.get(1)?, name: r.get(2)?, role: String::new() })
+            Ok(CompanyRef { id: sql::id_at(r, 0)?, customer_number: r.get(1)?, name: r.get(2)?, role: String::new() })
         };
         if let Some(parent) = company.fields.parent_id {
             company.parent = Some(sql::get_by_id(&self.conn, "SELECT id, customer_number, name FROM company WHERE id = ?1", TABLE, parent, company_ref)?);
@@ -104,9 +104,9 @@ impl Store {
             )?
             .query_map([company_id.to_string()], |r| {
                 Ok(ShipTo {
-                    id: crate::sql::id_at(r, 0)?,
+                    id: sql::id_at(r, 0)?,
                     fields: ShipToInput {
-                        company_id: crate::sql::id_at(r, 1)?,
+                        company_id: sql::id_at(r, 1)?,
                         label: r.get(2)?,
                         street: r.get(3)?,
                         city: r.get(4)?,

@@ -65,7 +65,7 @@ impl Store {
             )?
             .query_map([id.to_string()], |row| {
                 Ok(CompanyRef {
-                    id: crate::sql::id_at(row, 0)?,
+                    id: sql::id_at(row, 0)?,
                     customer_number: row.get(1)?,
                     name: row.get(2)?,
                     role: row.get(3)?,

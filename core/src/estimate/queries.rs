@@ -20,7 +20,7 @@ pub(crate) fn estimate_get(conn: &Connection, id: Uuid) -> Result<Estimate> {
 pub(crate) fn choices(conn: &Connection, lead_id: Uuid) -> Result<Vec<(Uuid, bool)>> {
     Ok(conn
         .prepare_cached("SELECT id, chosen FROM estimate WHERE lead_id = ?1 ORDER BY created_at, id")?
-        .query_map([lead_id.to_string()], |row| Ok((crate::sql::id_at(row, 0)?, row.get(1)?)))?
+        .query_map([lead_id.to_string()], |row| Ok((sql::id_at(row, 0)?, row.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?)
 }
 
