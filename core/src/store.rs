@@ -13,6 +13,12 @@ use crate::{
     time,
 };
 
+/// Another connection to the database file a [`Store`] has open. Without `CREATE`: a database
+/// deleted meanwhile is not made again.
+pub(crate) fn open_beside(path: &Path) -> rusqlite::Result<Connection> {
+    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+}
+
 /// The page cache (negative: KiB), see [`Store::open`].
 pub(crate) const CACHE_KIB: i64 = -65_536;
 
@@ -121,6 +127,19 @@ impl Store {
 
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// A second connection to this database, to read beside a write transaction of this one
+    /// (it sees what is committed, never the open transaction); `None` for a database in memory,
+    /// which no other connection can open.
+    pub(crate) fn reader(&self) -> Result<Option<Connection>> {
+        let Some(path) = &self.path else { return Ok(None) };
+        let conn = open_beside(path)?;
+        conn.pragma_update(None, "query_only", true)?;
+        conn.pragma_update(None, "busy_timeout", 5_000)?;
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+        conn.set_prepared_statement_cache_capacity(128);
+        Ok(Some(conn))
     }
 
     pub fn number_series(&self) -> &str {

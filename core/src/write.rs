@@ -83,11 +83,9 @@ impl Store {
             && let Some(path) = self.path().map(std::path::Path::to_path_buf)
         {
             // PASSIVE: readers and writers go on meanwhile, and a checkpoint already running
-            // (another connection's automatic one) just makes this one return early. Without
-            // `CREATE`, a database deleted meanwhile is not made again.
+            // (another connection's automatic one) just makes this one return early.
             std::thread::spawn(move || {
-                let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                if let Ok(conn) = rusqlite::Connection::open_with_flags(path, flags) {
+                if let Ok(conn) = crate::store::open_beside(&path) {
                     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                 }
             });
@@ -138,7 +136,7 @@ impl WriteTx<'_> {
             .chain(dedupe_key.map(Value::Text));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(columns))?;
-        self.after_write(table, id, lead.as_deref(), columns)?;
+        self.after_write(table, id, lead.as_deref(), columns, true)?;
         self.refresh_derived(table, id, true)
     }
 
@@ -171,7 +169,7 @@ impl WriteTx<'_> {
             .chain(changed.iter().map(|(_, value)| value.clone()));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
         self.log(table, id, Some(&changed))?;
-        self.after_write(table, id, lead.as_deref(), &changed)?;
+        self.after_write(table, id, lead.as_deref(), &changed, false)?;
         if let Some(left) = left {
             crate::note::refresh_subject(&self.tx, &left)?;
         }
@@ -203,7 +201,7 @@ impl WriteTx<'_> {
         if let Some(record) = owner {
             self.touched.insert(record, false);
         }
-        self.after_write(table, id, lead.as_deref(), &[])?;
+        self.after_write(table, id, lead.as_deref(), &[], false)?;
         if let Some(left) = left {
             crate::note::refresh_subject(&self.tx, &left)?;
         }
@@ -233,7 +231,9 @@ impl WriteTx<'_> {
     /// columns): a note moves its record's newest-note date, the lead goes back into the sums, a
     /// lead's copied names are refreshed, and a
     /// renamed customer, program, source or user is renamed on its leads (see `lead::names`).
-    fn after_write(&mut self, table: &'static str, id: Uuid, lead: Option<&str>, changed: &Columns) -> Result<()> {
+    /// A row this device has just `inserted` is named by no lead yet (a replayed one can be:
+    /// another device's lead may have arrived before its customer).
+    fn after_write(&mut self, table: &'static str, id: Uuid, lead: Option<&str>, changed: &Columns, inserted: bool) -> Result<()> {
         if let Some(lead) = lead {
             crate::lead::pipeline::apply(&self.tx, lead)?;
         }
@@ -242,7 +242,7 @@ impl WriteTx<'_> {
         }
         if table == crate::lead::TABLE && !changed.is_empty() {
             crate::lead::names::refresh_lead(&self.tx, &id.to_string())?;
-        } else if changed.iter().any(|(name, _)| *name == "name") && crate::lead::names::is_named_table(table) {
+        } else if (!inserted || self.replaying) && changed.iter().any(|(name, _)| *name == "name") && crate::lead::names::is_named_table(table) {
             crate::lead::names::refresh_named(&self.tx, table, &id.to_string())?;
         }
         Ok(())

@@ -58,8 +58,9 @@ fn check_parent(conn: &rusqlite::Connection, id: Uuid, parent: Option<Uuid>) -> 
     Ok(())
 }
 
-/// Make the company's tags exactly `names`, creating tags that do not exist yet.
-pub(crate) fn set_tags(w: &mut WriteTx<'_>, company_id: Uuid, names: &[String]) -> Result<()> {
+/// Make the company's tags exactly `names`, creating tags that do not exist yet. A company
+/// inserted in this same write (`new`) has no tags to compare with yet.
+pub(crate) fn set_tags(w: &mut WriteTx<'_>, company_id: Uuid, names: &[String], new: bool) -> Result<()> {
     let mut wanted = Vec::new();
     for name in names {
         let existing: Option<String> =
@@ -74,11 +75,14 @@ pub(crate) fn set_tags(w: &mut WriteTx<'_>, company_id: Uuid, names: &[String]) 
         };
         wanted.push(tag_id);
     }
-    let current: Vec<(String, String)> = w
-        .tx()
-        .prepare_cached("SELECT id, tag_id FROM company_tag WHERE company_id = ?1")?
-        .query_map([company_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let current: Vec<(String, String)> = if new {
+        Vec::new()
+    } else {
+        w.tx()
+            .prepare_cached("SELECT id, tag_id FROM company_tag WHERE company_id = ?1")?
+            .query_map([company_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
     for (link_id, tag_id) in &current {
         if !wanted.contains(tag_id) {
             w.delete("company_tag", Uuid::parse_str(link_id).map_err(|e| CoreError::Migration(e.to_string()))?)?;
@@ -106,7 +110,7 @@ impl Store {
             let mut row = columns(&input);
             row.push(("customer_number", crate::write::text(&number)));
             w.insert(TABLE, id, &row)?;
-            set_tags(w, id, &input.tags)
+            set_tags(w, id, &input.tags, true)
         })?;
         self.company_get(id)
     }
@@ -116,7 +120,7 @@ impl Store {
         check_parent(&self.conn, id, input.parent_id)?;
         self.write(|w| {
             w.update(TABLE, id, &columns(&input))?;
-            set_tags(w, id, &input.tags)
+            set_tags(w, id, &input.tags, false)
         })?;
         self.company_get(id)
     }

@@ -9,6 +9,14 @@ use crate::{
     testing::{change_log, count, store},
 };
 
+/// A store in a file, as the app has it: imports check on a second connection while writing.
+fn file_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("crm.sqlite3")).unwrap();
+    store.set_actor("tester");
+    (dir, store)
+}
+
 fn request(target: ImportTarget, csv: &str, on_duplicate: OnDuplicate) -> (super::Table, ImportRequest) {
     let table = read_csv_bytes(csv.as_bytes()).unwrap();
     let mapping = suggest_mapping(target, &table.headers);
@@ -31,7 +39,7 @@ Beta Labs,,hi@beta.example,10115,BE,,
 
 #[test]
 fn a_clean_file_imports_every_row_searchable_and_tagged() {
-    let mut store = store();
+    let (_dir, mut store) = file_store();
     let report = apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
     assert!(report.applied && report.problems.is_empty(), "{report:?}");
     assert_eq!((report.rows, report.created), (2, 2));
@@ -43,9 +51,71 @@ fn a_clean_file_imports_every_row_searchable_and_tagged() {
     assert!(acme.customer_number.starts_with('A'), "imported companies get numbers from the device's series");
 }
 
+/// A database in memory has no second connection: its imports check first, then write.
+#[test]
+fn in_memory_imports_check_first_and_write_the_same() {
+    let mut store = store();
+    let report = apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
+    assert!(report.applied && report.problems.is_empty(), "{report:?}");
+    assert_eq!(names(&store), ["Acme Tools", "Beta Labs"]);
+    let again = apply(&mut store, ImportTarget::Companies, "Name,Email,City\nAcme Tools,sales@acme.example,Dallas\nGamma,,\n", OnDuplicate::Update);
+    assert_eq!((again.created, again.updated), (1, 1));
+    let refused = apply(&mut store, ImportTarget::Companies, "Name,Email\nDelta,not-an-email\n", OnDuplicate::Skip);
+    assert!(!refused.applied);
+    assert_eq!(names(&store), ["Acme Tools", "Beta Labs", "Gamma"]);
+}
+
+/// The check runs ahead of the writes: by the time it meets a bad row thousands of rows down,
+/// the rows before it are written, and must all go again.
+#[test]
+fn a_bad_row_far_down_a_long_file_takes_back_what_was_written_meanwhile() {
+    use std::fmt::Write as _;
+    let (_dir, mut store) = file_store();
+    let log_before = change_log(&store).len();
+    let mut csv = String::from("Name,Email,Tags\n");
+    for i in 0..20_000 {
+        let _ = writeln!(csv, "Company {i},c{i}@co.example,Imported");
+    }
+    csv.push_str("Last One,not-an-email,\n");
+    let (table, request) = request(ImportTarget::Companies, &csv, OnDuplicate::Skip);
+    let mut written = 0;
+    let report = store.import_apply("test.csv", &table, &request, &mut |done| written = written.max(done), &AtomicBool::new(false)).unwrap();
+    assert!(written >= 1_000, "rows were written while the check went on (progress reached {written})");
+    assert!(!report.applied);
+    let problems: Vec<(u64, &str)> = report.problems.iter().map(|p| (p.line, p.field.as_str())).collect();
+    assert_eq!(problems, [(20_002, "email")]);
+    assert_eq!((report.created, report.batch_id), (0, None));
+    for table in ["company", "company_tag", "tag", "import_batch", "import_row", "search_token"] {
+        assert_eq!(count(&store, table), 0, "{table}");
+    }
+    assert_eq!(change_log(&store).len(), log_before);
+    // The connection is usable and the same file imports once mended.
+    let mended = apply(&mut store, ImportTarget::Companies, &csv.replace("not-an-email", "last@co.example"), OnDuplicate::Skip);
+    assert_eq!((mended.applied, mended.created), (true, 20_001));
+    assert_eq!(count(&store, "company_tag"), 20_000);
+}
+
+/// A cancel while the check is still running stops both sides and writes nothing.
+#[test]
+fn a_cancel_half_way_through_a_long_import_writes_nothing() {
+    use std::fmt::Write as _;
+    let (_dir, mut store) = file_store();
+    let mut csv = String::from("Name,Email\n");
+    for i in 0..20_000 {
+        let _ = writeln!(csv, "Company {i},c{i}@co.example");
+    }
+    let (table, request) = request(ImportTarget::Companies, &csv, OnDuplicate::Skip);
+    let cancel = AtomicBool::new(false);
+    let error = store
+        .import_apply("test.csv", &table, &request, &mut |done| cancel.store(done >= 2_000, std::sync::atomic::Ordering::Relaxed), &cancel)
+        .unwrap_err();
+    assert_eq!(error.kind(), crm_model::ErrorKind::Blocked);
+    assert_eq!((count(&store, "company"), count(&store, "import_batch")), (0, 0));
+}
+
 #[test]
 fn one_bad_row_refuses_the_whole_file_with_line_numbers() {
-    let mut store = store();
+    let (_dir, mut store) = file_store();
     let log_before = change_log(&store).len();
     let csv = "Name,Email,Credit limit,Payment days\nGood Co,good@co.example,,\n,no-name@co.example,,\nBad Mail,not-an-email,12x,soon\n";
     let report = apply(&mut store, ImportTarget::Companies, csv, OnDuplicate::Skip);
@@ -58,7 +128,7 @@ fn one_bad_row_refuses_the_whole_file_with_line_numbers() {
 
 #[test]
 fn duplicates_by_email_phone_or_similar_name_are_skipped_updated_or_created() {
-    let mut store = store();
+    let (_dir, mut store) = file_store();
     apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
     let second = "Name,Phone,Email,Postcode,City
 ACME TOOLS INC,,,78701,Austin
@@ -95,7 +165,7 @@ Fresh Company,,fresh@co.example,,
 
 #[test]
 fn undo_takes_back_the_latest_import_only_once() {
-    let mut store = store();
+    let (_dir, mut store) = file_store();
     let first = apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
     let manual = store.company_create(CompanyInput { name: "Typed In".into(), ..CompanyInput::default() }).unwrap();
     let second = apply(&mut store, ImportTarget::Companies, "Name,Email,City\nAcme Tools,sales@acme.example,Dallas\nGamma,,\n", OnDuplicate::Update);
@@ -115,7 +185,7 @@ fn undo_takes_back_the_latest_import_only_once() {
 
 #[test]
 fn a_cancelled_import_writes_nothing() {
-    let mut store = store();
+    let (_dir, mut store) = file_store();
     let (table, request) = request(ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
     let error = store.import_apply("test.csv", &table, &request, &mut |_| {}, &AtomicBool::new(true)).unwrap_err();
     assert_eq!(error.kind(), crm_model::ErrorKind::Blocked);
@@ -125,7 +195,7 @@ fn a_cancelled_import_writes_nothing() {
 
 #[test]
 fn contacts_link_to_companies_by_name_or_number() {
-    let mut store = store();
+    let (_dir, mut store) = file_store();
     apply(&mut store, ImportTarget::Companies, COMPANIES, OnDuplicate::Skip);
     let csv = "First Name,Last Name,Email,Mobile,Company\nAda,Lovelace,ada@acme.example,+44 7700 900123,acme tools\nGrace,Hopper,,,A1002\nNo,Body,,,Nowhere Inc\n";
     let report = apply(&mut store, ImportTarget::Contacts, csv, OnDuplicate::Skip);
@@ -144,8 +214,7 @@ fn contacts_link_to_companies_by_name_or_number() {
 /// to the store's settings afterwards, whether the import went in, was undone or was refused.
 #[test]
 fn an_import_leaves_the_cache_and_checkpoint_settings_as_they_were() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("crm.sqlite3")).unwrap();
+    let (dir, mut store) = file_store();
     let settings = |store: &Store| -> (i64, i64) {
         let pragma = |name: &str| store.conn.pragma_query_value(None, name, |r| r.get::<_, i64>(0)).unwrap();
         (pragma("cache_size"), pragma("wal_autocheckpoint"))
