@@ -186,7 +186,8 @@ impl Store {
             .query_map([batch_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
         self.bulk_write(|w| {
-            let mut touched = 0;
+            // A record several rows of the file updated has an import row per update.
+            let mut touched = std::collections::HashSet::new();
             for (table, row_id, action, previous) in &rows {
                 let table = static_table(table)?;
                 let id = Uuid::parse_str(row_id).map_err(|e| CoreError::Migration(e.to_string()))?;
@@ -201,10 +202,10 @@ impl Store {
                     }
                     _ => continue,
                 }
-                touched += 1;
+                touched.insert(id);
             }
             w.tx().execute("UPDATE import_batch SET undone_at = ?2 WHERE id = ?1", rusqlite::params![batch_id.to_string(), w.now_ms()])?;
-            Ok(touched)
+            Ok(touched.len() as u64)
         })
     }
 }

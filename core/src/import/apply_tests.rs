@@ -157,10 +157,13 @@ Fresh Company,,fresh@co.example,,
     assert_eq!(acme.fields.email, "SALES@ACME.EXAMPLE", "the last update wins");
     assert_eq!(acme.fields.phone, "512.555.0100");
     assert_eq!(acme.fields.tags, ["Key account", "Trade show"], "empty cells never blank a field");
+    assert_eq!(store.import_undo(updated.batch_id.unwrap()).unwrap(), 2, "three rows updated one record, one row made another");
+    let acme = store.company_get(acme.id).unwrap().fields;
+    assert_eq!((acme.name.as_str(), acme.city.as_str(), acme.email.as_str(), acme.phone.as_str()), ("Acme Tools", "", "sales@acme.example", "+1 (512) 555-0100"), "undo takes the updates back, last first");
 
     let anyway = apply(&mut store, ImportTarget::Companies, "Name,Email\nBeta Labs,hi@beta.example\n", OnDuplicate::CreateAnyway);
     assert_eq!((anyway.created, anyway.duplicates.len()), (1, 1));
-    assert_eq!(count(&store, "company"), 4);
+    assert_eq!(count(&store, "company"), 3);
 }
 
 #[test]
