@@ -232,18 +232,25 @@ fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
 }
 
 fn time(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
-    for _ in 0..10 {
-        f();
+    let [timed] = time_in_turn(runs, [&mut f]);
+    timed
+}
+
+/// p50 and p95 of each of `fs` over `runs` runs, timed in turn within one loop, so that whatever
+/// else the machine does in the meantime falls on all of them alike. The first ten runs of each
+/// warm the caches and are not counted.
+fn time_in_turn<const N: usize>(runs: usize, mut fs: [&mut dyn FnMut(); N]) -> [(f64, f64); N] {
+    let mut samples: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(runs));
+    for run in 0..runs + 10 {
+        for (which, f) in fs.iter_mut().enumerate() {
+            let start = Instant::now();
+            f();
+            if run >= 10 {
+                samples[which].push(start.elapsed());
+            }
+        }
     }
-    percentiles(
-        (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed()
-            })
-            .collect(),
-    )
+    samples.map(percentiles)
 }
 
 fn row(name: &str, core: (f64, f64), bare: Option<(f64, f64)>) {
@@ -256,23 +263,11 @@ fn row(name: &str, core: (f64, f64), bare: Option<(f64, f64)>) {
 /// Print a list-page measurement next to the bare statement for the same page: the same SQL the
 /// core runs, stepped through with its values read in place, and again with every value copied
 /// into owned Rust values (what any caller must do at least), without mapping to wire types or
-/// making cursors. The three are timed in turn within one loop, so that whatever else the machine
-/// does in the meantime falls on all of them alike.
+/// making cursors. The three are timed in turn ([`time_in_turn`]).
 fn compare(name: &str, mut core: impl FnMut(), conn: &rusqlite::Connection, sql: &str, params: &[&str]) {
     let mut stepped = bare(conn, sql, params, false);
     let mut owned = bare(conn, sql, params, true);
-    let mut samples = [Vec::new(), Vec::new(), Vec::new()];
-    for run in 0..RUNS + 10 {
-        for (which, f) in [&mut core as &mut dyn FnMut(), &mut stepped, &mut owned].into_iter().enumerate() {
-            let start = Instant::now();
-            f();
-            // The first ten runs of each warm the caches and are not counted.
-            if run >= 10 {
-                samples[which].push(start.elapsed());
-            }
-        }
-    }
-    let [core, stepped, owned] = samples.map(percentiles);
+    let [core, stepped, owned] = time_in_turn(RUNS, [&mut core, &mut stepped, &mut owned]);
     println!(
         "| {name} | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {:.2}x | {:.3} ms | {:.2}x |",
         core.0,

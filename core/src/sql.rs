@@ -72,6 +72,14 @@ pub(crate) struct ListSpec<T> {
     pub map: fn(&Row<'_>) -> rusqlite::Result<T>,
 }
 
+impl<T> ListSpec<T> {
+    /// The same list (table, sorts, default order and tie-break) read into other rows: what an
+    /// export writes of the list the screen shows.
+    pub const fn reading<U>(&self, columns: &'static str, map: fn(&Row<'_>) -> rusqlite::Result<U>) -> ListSpec<U> {
+        ListSpec { table: self.table, columns, sorts: self.sorts, default_sort: self.default_sort, tiebreak: self.tiebreak, map }
+    }
+}
+
 /// Extra conditions of a list (its filters), each a SQL constant with anonymous `?` placeholders
 /// and the values they bind, in order. Only values ever come from the user.
 #[derive(Default, Clone)]

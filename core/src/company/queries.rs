@@ -138,7 +138,7 @@ impl Store {
     /// (by the file's extension). Returns the number of rows written.
     pub fn company_export(&self, path: &Path, query: &ListQuery, filter: &CompanyFilter, options: &ExportOptions, progress: Progress<'_>) -> Result<u64> {
         let format = Format::from_path(path).ok_or_else(|| CoreError::invalid("path", "Export to a file ending in .xlsx or .csv."))?;
-        let spec = sql::ListSpec { table: TABLE, columns: EXPORT_COLUMNS, sorts: SORTS, default_sort: "name", tiebreak: "company.rowid", map: export_row };
+        let spec = LIST.reading(EXPORT_COLUMNS, export_row);
         let conditions = conditions(filter)?;
         let rows = sql::all_rows(query, move |page| sql::list_page(&self.conn, &spec, page, conditions.clone()));
         export_pipelined(path, format, &export_columns(), rows, options, progress)

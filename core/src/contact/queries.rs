@@ -102,7 +102,7 @@ impl Store {
     /// Export the contact list as it is filtered and sorted, every row, to `.xlsx` or `.csv`.
     pub fn contact_export(&self, path: &Path, query: &ListQuery, filter: &ContactFilter, options: &ExportOptions, progress: Progress<'_>) -> Result<u64> {
         let format = Format::from_path(path).ok_or_else(|| CoreError::invalid("path", "Export to a file ending in .xlsx or .csv."))?;
-        let spec = sql::ListSpec { table: TABLE, columns: EXPORT_COLUMNS, sorts: SORTS, default_sort: "last_name", tiebreak: "contact.rowid", map: export_row };
+        let spec = LIST.reading(EXPORT_COLUMNS, export_row);
         let conditions = conditions(filter)?;
         let rows = sql::all_rows(query, move |page| sql::list_page(&self.conn, &spec, page, conditions.clone()));
         export_pipelined(path, format, &export_columns(), rows, options, progress)

@@ -174,7 +174,7 @@ impl Store {
     /// Export the lead list as filtered and sorted, every row, to `.xlsx` or `.csv`.
     pub fn lead_export(&self, path: &Path, query: &ListQuery, filter: &LeadFilter, options: &ExportOptions, progress: Progress<'_>) -> Result<u64> {
         let format = Format::from_path(path).ok_or_else(|| CoreError::invalid("path", "Export to a file ending in .xlsx or .csv."))?;
-        let spec = sql::ListSpec { table: TABLE, columns: ROW_COLUMNS, sorts: SORTS, default_sort: "lead_number", tiebreak: "id", map: export_row };
+        let spec = LIST.reading(ROW_COLUMNS, export_row);
         let conditions = conditions(&self.conn, &query.search, filter)?;
         let rows = sql::all_rows(&sorted(query), move |page| sql::list_page(&self.conn, &spec, page, conditions.clone()));
         export_pipelined(path, format, &export_columns(), rows, options, progress)
