@@ -30,6 +30,7 @@ fn main() {
     }
     let db = args.iter().position(|a| a == "--db").and_then(|i| args.get(i + 1)).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/bench/crm-1m.sqlite3"));
     let store = open_or_generate(&db);
+    settle(&db);
     let conn = rusqlite::Connection::open(&db).expect("open the database a second time for bare SQL");
     println!("| Measurement | p50 | p95 | bare SQL p50 | bare SQL p95 | ratio p95 | bare SQL, owned values, p95 | ratio p95 |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -96,6 +97,16 @@ fn export_bench(store: &Store, db: &std::path::Path) {
     }
 }
 
+/// Bring the database to the state a user's has between bulk writes: the write-ahead log copied
+/// into the database (the app does that on a thread of its own after an import) and on disk.
+/// Generating the database, or a previous run's import and undo, can leave gigabytes of log
+/// behind; every page read then looks it up there (list pages and leads measured twice as slow),
+/// and the kernel would write the dirty pages back while later runs are timed.
+fn settle(db: &std::path::Path) {
+    rusqlite::Connection::open(db).and_then(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))).expect("checkpoint");
+    let _ = std::process::Command::new("sync").status();
+}
+
 /// 100k new CSV rows (a tenth of them duplicates of existing customers) imported into the
 /// populated database with dedupe and the search index kept current; undone afterwards so the
 /// next run starts from the same data.
@@ -114,13 +125,7 @@ fn import_bench(store: &mut Store, db: &std::path::Path) {
         let _ = writeln!(csv, "Imported Company {i},+1 555 {:03} {:04},{email},{} Import Way,Springfield,{:05},IL,United States,\"{},000.00\",30,P{},Imported", 100 + i / 10_000, i % 10_000, i % 9000, 10_000 + i % 90_000, i % 500, i % 5);
     }
     std::fs::write(&path, csv).expect("write the import file");
-    // The write-ahead log as a user's database has it between imports: copied into the database
-    // (the app does that on a thread of its own after an import). A previous run's import and
-    // undo can leave gigabytes of log behind, and every page read then looks it up there.
-    rusqlite::Connection::open(db).and_then(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))).expect("checkpoint");
-    // ...and on disk: that checkpoint leaves up to gigabytes of dirty pages, which the kernel
-    // would otherwise write back while the import is timed.
-    let _ = std::process::Command::new("sync").status();
+    settle(db);
     let start = Instant::now();
     let table = crm_core::import::read_file(&path).expect("read");
     let read = start.elapsed();
@@ -171,6 +176,7 @@ fn leads_bench(store: &mut Store, conn: &rusqlite::Connection) {
             })
             .expect("generate leads");
         eprintln!("Generated in {:.0} s.", start.elapsed().as_secs_f64());
+        settle(conn.path().map(std::path::Path::new).expect("a database file"));
     }
     row("Weighted pipeline (1M leads): total, by state, rep, program, source and month, with trend", time(RUNS, || drop(store.pipeline().expect("pipeline"))), None);
 
