@@ -125,7 +125,6 @@ fn import_bench(store: &mut Store, db: &std::path::Path) {
         let _ = writeln!(csv, "Imported Company {i},+1 555 {:03} {:04},{email},{} Import Way,Springfield,{:05},IL,United States,\"{},000.00\",30,P{},Imported", 100 + i / 10_000, i % 10_000, i % 9000, 10_000 + i % 90_000, i % 500, i % 5);
     }
     std::fs::write(&path, csv).expect("write the import file");
-    settle(db);
     let start = Instant::now();
     let table = crm_core::import::read_file(&path).expect("read");
     let read = start.elapsed();

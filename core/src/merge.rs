@@ -114,7 +114,7 @@ impl Store {
         let kept_has_default = kept.ship_tos.iter().any(|s| s.fields.is_default);
         self.write(|w| {
             w.update(crate::company::TABLE, keep, &crate::company::columns(&input))?;
-            crate::company::set_tags(w, keep, &input.tags, false)?;
+            crate::company::set_tags(w, keep, &input.tags)?;
             // Contacts: a person linked to both keeps one link (and the kept link's role).
             let linked_to_keep: Vec<String> = w
                 .tx()

@@ -275,6 +275,13 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Whether this transaction inserted the company or contact `id` and wrote it no other way
+    /// since (what [`WriteTx::refresh_derived`] keeps for the search index): nothing can link to
+    /// it yet, so there are no links of its own to compare with.
+    pub(crate) fn is_new_record(&self, entity: &'static str, id: Uuid) -> bool {
+        self.touched.get(&(entity, id.to_string())) == Some(&true)
+    }
+
     /// The searchable record a row belongs to: itself for companies and contacts, the contact for
     /// a contact's email or phone.
     fn search_owner(&self, table: &'static str, id: Uuid) -> Result<Option<(&'static str, String)>> {

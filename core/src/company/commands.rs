@@ -59,8 +59,8 @@ fn check_parent(conn: &rusqlite::Connection, id: Uuid, parent: Option<Uuid>) -> 
 }
 
 /// Make the company's tags exactly `names`, creating tags that do not exist yet. A company
-/// inserted in this same write (`new`) has no tags to compare with yet.
-pub(crate) fn set_tags(w: &mut WriteTx<'_>, company_id: Uuid, names: &[String], new: bool) -> Result<()> {
+/// inserted in this same write has no tags to compare with yet.
+pub(crate) fn set_tags(w: &mut WriteTx<'_>, company_id: Uuid, names: &[String]) -> Result<()> {
     let mut wanted = Vec::new();
     for name in names {
         let existing: Option<String> =
@@ -75,7 +75,7 @@ pub(crate) fn set_tags(w: &mut WriteTx<'_>, company_id: Uuid, names: &[String], 
         };
         wanted.push(tag_id);
     }
-    let current: Vec<(String, String)> = if new {
+    let current: Vec<(String, String)> = if w.is_new_record(TABLE, company_id) {
         Vec::new()
     } else {
         w.tx()
@@ -110,7 +110,7 @@ impl Store {
             let mut row = columns(&input);
             row.push(("customer_number", crate::write::text(&number)));
             w.insert(TABLE, id, &row)?;
-            set_tags(w, id, &input.tags, true)
+            set_tags(w, id, &input.tags)
         })?;
         self.company_get(id)
     }
@@ -120,7 +120,7 @@ impl Store {
         check_parent(&self.conn, id, input.parent_id)?;
         self.write(|w| {
             w.update(TABLE, id, &columns(&input))?;
-            set_tags(w, id, &input.tags, false)
+            set_tags(w, id, &input.tags)
         })?;
         self.company_get(id)
     }

@@ -86,8 +86,7 @@ impl Store {
             if !report.problems.is_empty() {
                 return Ok(report);
             }
-            let checked = std::iter::once(Ok(report));
-            return self.write_import(file_name, request.target, actions.into_iter(), checked, progress, cancel);
+            return self.write_import(file_name, request.target, actions.into_iter(), || Ok(report), progress, cancel);
         };
         std::thread::scope(|scope| {
             let (send, receive) = mpsc::sync_channel::<Vec<Action>>(BATCHES_AHEAD);
@@ -110,19 +109,19 @@ impl Store {
                 Ok(report)
             });
             // Once the checker is done (and has dropped its sender), its report.
-            let checked = std::iter::once_with(|| check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            let checked = || check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             self.write_import(file_name, request.target, receive.into_iter().flatten(), checked, progress, cancel)
         })
     }
 
     /// Write the checked `actions` of an import in one transaction, then commit it when the
-    /// check (`checked` yields its report once every action is through) found no problem.
+    /// check (`checked` gives its report once every action is through) found no problem.
     fn write_import(
         &mut self,
         file_name: &str,
         target: ImportTarget,
         actions: impl Iterator<Item = Action>,
-        mut checked: impl Iterator<Item = Result<ImportReport>>,
+        checked: impl FnOnce() -> Result<ImportReport>,
         progress: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
     ) -> Result<ImportReport> {
@@ -150,7 +149,7 @@ impl Store {
                     Action::Skip => {}
                 }
             }
-            let report = checked.next().unwrap_or_else(|| Err(CoreError::Migration("the import check gave no report".into())))?;
+            let report = checked()?;
             if report.problems.is_empty() {
                 Ok(report)
             } else {
@@ -270,7 +269,7 @@ fn create(w: &mut WriteTx<'_>, batch_id: Uuid, record: Record) -> Result<()> {
             let mut row = crate::company::columns(&input);
             row.push(("customer_number", crate::write::text(&w.allocate_number(NumberKind::Customer)?)));
             w.insert(crate::company::TABLE, id, &row)?;
-            crate::company::set_tags(w, id, &input.tags, true)?;
+            crate::company::set_tags(w, id, &input.tags)?;
             record_row(w, batch_id, crate::company::TABLE, id, "created", None)
         }
         Record::Contact(input) => {
@@ -294,7 +293,7 @@ fn update(w: &mut WriteTx<'_>, batch_id: Uuid, id: Uuid, record: Record) -> Resu
     };
     w.update(table, id, &new_columns)?;
     match &record {
-        Record::Company(input) => crate::company::set_tags(w, id, &input.tags, false)?,
+        Record::Company(input) => crate::company::set_tags(w, id, &input.tags)?,
         Record::Contact(input) => crate::contact::set_links(w, id, &input.company_ids, &input.roles)?,
     }
     record_row(w, batch_id, table, id, "updated", Some(to_json(&previous)))
